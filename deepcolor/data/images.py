@@ -1,0 +1,143 @@
+"""Reading image files: a cheap header scan that rejects bad files with a one-line reason,
+and a PIL decoder for what TensorFlow cannot decode itself (TIFF, WebP, CMYK JPEG, ...).
+
+The scan opens each file's header only (no pixel decode), so it costs about a millisecond per
+file, yet it catches zero-byte and non-image files, unreadable files, directories with image
+names, decompression bombs (by the header's size, before any decode) and truncated JPEG/PNG
+files (by their missing end marker).
+"""
+
+import dataclasses
+import os
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: a 12 MP photo passes, a 30k x 30k bomb does not
+# Formats TensorFlow decodes natively in the graph (faster, no GIL); others go through PIL.
+TF_NATIVE = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"), ("PNG", "L"),
+             ("PNG", "LA"), ("PNG", "P"), ("PNG", "I;16"), ("PNG", "I"), ("BMP", "RGB"),
+             ("BMP", "L"), ("BMP", "P"), ("GIF", "P"), ("GIF", "L"), ("GIF", "RGB")}
+
+Image.MAX_IMAGE_PIXELS = None  # we apply our own, configurable limit before decoding
+
+
+class BadImageError(Exception):
+    """A file that cannot be used as an image; str() is the one-line reason."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageInfo:
+    path: str
+    format: str
+    mode: str
+    width: int
+    height: int
+    orientation: int  # EXIF orientation tag, 1 = upright
+
+    @property
+    def tf_native(self):
+        return (self.format, self.mode) in TF_NATIVE
+
+
+def _has_end_marker(path, fmt):
+    """JPEG must end with EOI (FFD9), PNG with its IEND chunk; a missing marker means truncation."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        f.seek(max(0, size - 64))
+        tail = f.read()
+    if fmt == "JPEG":
+        return b"\xff\xd9" in tail  # some encoders pad after EOI, so search the last bytes
+    if fmt == "PNG":
+        return b"IEND" in tail
+    return True
+
+
+def scan_image(path, max_pixels=DEFAULT_MAX_PIXELS):
+    """Returns ImageInfo for a usable image file, or raises BadImageError naming the problem."""
+    if os.path.isdir(path):
+        raise BadImageError("is a directory, not an image file")
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            raise BadImageError("empty file (0 bytes)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                fmt, mode, (width, height) = im.format, im.mode, im.size
+                try:
+                    orientation = int(im.getexif().get(0x0112, 1) or 1)
+                except Exception:  # a broken EXIF block is not worth rejecting the photo
+                    orientation = 1
+    except BadImageError:
+        raise
+    except PermissionError:
+        raise BadImageError("permission denied") from None
+    except FileNotFoundError:
+        raise BadImageError("file not found (broken link?)") from None
+    except OSError as e:
+        if getattr(e, "errno", None) == 40:  # ELOOP
+            raise BadImageError("symbolic link loop") from None
+        raise BadImageError(f"not a readable image ({_short(e)})") from None
+    except Exception as e:
+        raise BadImageError(f"not a readable image ({_short(e)})") from None
+    if width * height > max_pixels:
+        raise BadImageError(
+            f"{width}x{height} = {width * height / 1e6:.0f} MP exceeds the pixel limit of "
+            f"{max_pixels / 1e6:.0f} MP (raise --max-pixels if this is intended)")
+    if not _has_end_marker(path, fmt):
+        raise BadImageError(f"truncated {fmt} file (no end marker)")
+    return ImageInfo(path, fmt, mode, width, height, orientation if 1 <= orientation <= 8 else 1)
+
+
+def _short(e):
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:160]
+
+
+def pil_to_rgb(im):
+    """Any PIL image (after EXIF transpose) -> HxWx3 uint8 RGB and optional HxW uint8 alpha."""
+    alpha = None
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        alpha = np.asarray(rgba)[..., 3]
+        im = rgba
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit gray: scale to 8 bits rather than clip (PIL's convert("L") clips at 255).
+        arr = np.asarray(im).astype(np.float64)
+        peak = 65535.0 if im.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        gray = np.clip(np.round(arr / peak * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=-1), alpha
+    return np.asarray(im.convert("RGB")), alpha
+
+
+def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
+    """Decodes a file fully with PIL, EXIF orientation applied: (HxWx3 uint8, alpha or None).
+
+    Raises BadImageError with a one-line reason for anything unusable.
+    """
+    scan_image(path, max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                im.seek(0)  # first frame of animations
+                im = ImageOps.exif_transpose(im)
+                return pil_to_rgb(im)
+    except BadImageError:
+        raise
+    except Exception as e:
+        raise BadImageError(f"cannot decode ({_short(e)})") from None
+
+
+def read_rgb_for_tf(path):
+    """numpy_function body for the tf.data pipeline: RGB uint8, no EXIF transpose (done in-graph)."""
+    path = path.decode() if isinstance(path, bytes) else str(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(path) as im:
+            im.seek(0)
+            rgb, _ = pil_to_rgb(im)
+    return np.ascontiguousarray(rgb)

@@ -1,0 +1,158 @@
+"""The one tf.data pipeline every experiment uses.
+
+files --scan--> (path, EXIF orientation, decoder) --parallel decode--> orient --> resize
+--> uint8 cache --> shuffle --> batch --> encode (gray input, target) --> prefetch
+
+Images are cached as uint8 at the training size (256x256x3 = 192 KiB each), so after the first
+epoch no file is read again; the color conversion runs per batch, vectorized.
+"""
+
+import concurrent.futures
+import os
+import sys
+
+import tensorflow as tf
+
+from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, read_rgb_for_tf, scan_image
+
+RESIZE_MODES = ("squash", "crop", "letterbox")
+
+
+def scan_records(records, max_pixels=DEFAULT_MAX_PIXELS, log=None):
+    """Scans every record's file header in parallel.
+
+    Returns (usable, skipped): usable = [(record, ImageInfo)], skipped = [(record, reason)].
+    Each skipped file gets one line on `log` (stderr by default) naming the file and the problem.
+    """
+    log = log or (lambda line: print(line, file=sys.stderr))
+
+    def scan(record):
+        try:
+            return record, scan_image(record.path, max_pixels), None
+        except BadImageError as e:
+            return record, None, str(e)
+
+    usable, skipped = [], []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for record, info, problem in pool.map(scan, records):
+            if problem is None:
+                usable.append((record, info))
+            else:
+                skipped.append((record, problem))
+                log(f"skipped {record.path}: {problem}")
+    return usable, skipped
+
+
+def apply_exif_orientation(image, orientation):
+    """Applies EXIF orientation 1..8 in-graph, matching PIL.ImageOps.exif_transpose."""
+    def transpose():
+        return tf.transpose(image, [1, 0, 2])
+    branches = [
+        lambda: image,                                   # 1 upright
+        lambda: tf.image.flip_left_right(image),         # 2 mirrored
+        lambda: tf.image.rot90(image, 2),                # 3 upside down
+        lambda: tf.image.flip_up_down(image),            # 4 mirrored, upside down
+        transpose,                                       # 5
+        lambda: tf.image.rot90(image, 3),                # 6 rotate 90 clockwise
+        lambda: tf.image.rot90(transpose(), 2),          # 7 transverse
+        lambda: tf.image.rot90(image, 1),                # 8 rotate 90 counter-clockwise
+    ]
+    return tf.switch_case(tf.clip_by_value(orientation - 1, 0, 7), branches)
+
+
+def decode_file(path, orientation, native):
+    """Decodes one file to HxWx3 uint8, upright. TF-native formats decode in-graph, others via PIL."""
+    def tf_decode():
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False,
+                                   dtype=tf.uint8)
+        return tf.ensure_shape(image, [None, None, 3])
+
+    def pil_decode():
+        image = tf.numpy_function(read_rgb_for_tf, [path], tf.uint8, stateful=False)
+        return tf.ensure_shape(image, [None, None, 3])
+
+    image = tf.cond(native, tf_decode, pil_decode)
+    return apply_exif_orientation(image, orientation)
+
+
+def resize_image(image, size, mode="squash"):
+    """HxWx3 -> size x size x 3 float32 in [0, 255].
+
+    squash: stretch to a square (what the papers do); crop: scale the short side, center crop;
+    letterbox: keep the aspect ratio, pad with black (seed 001).
+    """
+    image = tf.cast(image, tf.float32)
+    if mode == "squash":
+        out = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
+    elif mode == "crop":
+        shape = tf.cast(tf.shape(image)[:2], tf.float32)
+        scale = size / tf.reduce_min(shape)
+        new = tf.maximum(tf.cast(tf.math.ceil(shape * scale), tf.int32), size)
+        out = tf.image.resize(image, new, method="bilinear", antialias=True)
+        out = tf.image.resize_with_crop_or_pad(out, size, size)
+    elif mode == "letterbox":
+        out = tf.image.resize_with_pad(image, size, size, method="bilinear", antialias=True)
+    else:
+        raise ValueError(f"unknown resize mode {mode!r}; use one of {RESIZE_MODES}")
+    return tf.clip_by_value(out, 0.0, 255.0)
+
+
+def to_uint8(image):
+    return tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
+
+
+def _options(deterministic=True):
+    options = tf.data.Options()
+    options.deterministic = deterministic
+    # Autotuning caused 3-30 s stalls at epoch ends on 2-core machines; fixed parallelism doesn't.
+    options.autotune.enabled = False
+    return options
+
+
+def _parallelism():
+    return max(2, os.cpu_count() or 2)
+
+
+def resized_images(infos, sizes, resize="squash"):
+    """Dataset of uint8 images resized to each size in `sizes` (a tuple per element if several)."""
+    paths = [info.path for info in infos]
+    orientations = [info.orientation for info in infos]
+    native = [info.tf_native for info in infos]
+    ds = tf.data.Dataset.from_tensor_slices((paths, orientations, native))
+
+    def load(path, orientation, is_native):
+        image = decode_file(path, orientation, is_native)
+        out = tuple(to_uint8(resize_image(image, s, resize)) for s in sizes)
+        return out[0] if len(out) == 1 else out
+
+    return ds.map(load, num_parallel_calls=_parallelism()).with_options(_options())
+
+
+def encode_batch(encoding):
+    def encode(rgb_uint8):
+        rgb = tf.cast(rgb_uint8, tf.float32) / 255.0
+        return encoding.model_input(rgb), encoding.target(rgb)
+    return encode
+
+
+def training_dataset(infos, encoding, image_size, batch_size, resize="squash", shuffle=True,
+                     seed=0, cache=True, repeat=False, skip_batches=0):
+    """Batches of (gray input [B,S,S,1], target [B,S,S,C]) as float32.
+
+    With repeat=True the stream is endless and epoch k's order depends only on (seed, k), so
+    skipping the batches of finished epochs resumes exactly where an interrupted run stopped.
+    """
+    if not infos:
+        raise ValueError("no usable images for this split")
+    ds = resized_images(infos, (image_size,), resize)
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(len(infos), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+    if repeat:
+        ds = ds.repeat()
+    if skip_batches:
+        ds = ds.skip(skip_batches)
+    ds = ds.map(encode_batch(encoding), num_parallel_calls=_parallelism())
+    return ds.prefetch(2).with_options(_options())

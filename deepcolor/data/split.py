@@ -1,0 +1,50 @@
+"""Deterministic, disjoint train/val/test splits by a seeded hash of each record's group."""
+
+import hashlib
+import json
+import os
+
+SPLITS = ("train", "val", "test")
+
+
+def parse_fractions(text):
+    """'0.8,0.1,0.1' -> (0.8, 0.1, 0.1); must be three non-negative numbers summing to 1."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise SystemExit(f"error: --split {text!r}: expected three numbers like 0.8,0.1,0.1") from None
+    if len(values) != 3 or min(values) < 0 or abs(sum(values) - 1.0) > 1e-6:
+        raise SystemExit(f"error: --split {text!r}: need three fractions (train,val,test) summing to 1")
+    return values
+
+
+def hash_unit(seed, key):
+    """A number in [0, 1) fixed by (seed, key): stable across runs, machines and Python versions."""
+    digest = hashlib.sha256(f"{seed}|{key}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0**64
+
+
+def assign_split(record, fractions, seed):
+    if record.split:
+        return record.split
+    u = hash_unit(seed, record.group)
+    if u < fractions[0]:
+        return "train"
+    return "val" if u < fractions[0] + fractions[1] else "test"
+
+
+def split_records(records, fractions, seed):
+    """{'train': [...], 'val': [...], 'test': [...]}, each in the input order."""
+    out = {name: [] for name in SPLITS}
+    for record in records:
+        out[assign_split(record, fractions, seed)].append(record)
+    return out
+
+
+def write_splits(path, splits, fractions, seed):
+    payload = {"seed": seed, "fractions": list(fractions),
+               **{name: [r.id for r in splits[name]] for name in SPLITS}}
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(payload, f, indent=1)
+    os.replace(tmp, path)

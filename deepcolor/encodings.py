@@ -1,0 +1,129 @@
+"""Target encodings: what a model sees as input and what it is asked to predict.
+
+Every encoding turns a batch of sRGB images in [0, 1] into ``(gray_input, target)`` and
+knows how to turn a prediction back into chroma that can be recombined with any
+lightness (that is how full-resolution colorization works: predict chroma at the model's
+size, upsample it, recombine it with the original L).
+
+Names follow SPEC.md:
+- ``rgb01``   RGB in [0, 1] (sigmoid); input is the BT.601 luma in [0, 1].
+- ``rgb_pm1`` RGB in [-1, 1] (tanh); input is the luma in [-1, 1].
+- ``ab_pm1``  Lab a, b / 128 (tanh); input is L / 100.
+- ``uv01``    LUV u, v scaled into [0, 1] by the fixed sRGB-gamut bounds below (sigmoid);
+              input is L / 100.
+The gray input is always one channel; models apply their own normalization in-graph
+(e.g. Deep Koalarization's L/50-1), so one pipeline serves every model.
+"""
+
+import tensorflow as tf
+
+from deepcolor import color
+
+# Range of u and v over the whole 8-bit sRGB cube (computed by
+# tests/test_encodings.py::test_uv_bounds_cover_the_srgb_gamut, which also checks they are tight).
+U_RANGE = (-83.08, 175.02)
+V_RANGE = (-134.12, 107.40)
+
+
+class Encoding:
+    name = ""
+    channels = 0
+    chroma_space = "lab"  # the space whose chroma `chroma()` returns: "lab" or "luv"
+    output_activation = ""
+
+    def model_input(self, rgb):
+        raise NotImplementedError
+
+    def target(self, rgb):
+        raise NotImplementedError
+
+    def chroma(self, prediction):
+        """Two chroma channels (a,b or u,v) of a prediction, in `chroma_space` units."""
+        raise NotImplementedError
+
+    def lightness(self, rgb):
+        """L* of sRGB in [0,1] (the same L for Lab and LUV), shape [..., 1]."""
+        return color.lab_lightness(rgb)
+
+    def compose(self, lightness, chroma):
+        """sRGB [0,1] from L [...,1] and this encoding's chroma [...,2]."""
+        to_rgb = color.luv_to_rgb if self.chroma_space == "luv" else color.lab_to_rgb
+        return to_rgb(tf.concat([lightness, chroma], axis=-1))
+
+    def prediction_to_rgb(self, prediction, rgb_for_lightness):
+        """The model's own colorization at its size: its chroma on the input's L."""
+        return self.compose(self.lightness(rgb_for_lightness), self.chroma(prediction))
+
+    def __repr__(self):
+        return f"Encoding({self.name!r})"
+
+
+class Rgb01(Encoding):
+    name, channels, output_activation = "rgb01", 3, "sigmoid"
+
+    def model_input(self, rgb):
+        return color.rgb_to_luma(rgb)
+
+    def target(self, rgb):
+        return tf.convert_to_tensor(rgb, tf.float32)
+
+    def to_rgb01(self, prediction):
+        return tf.clip_by_value(tf.cast(prediction, tf.float32), 0.0, 1.0)
+
+    def chroma(self, prediction):
+        return color.rgb_to_lab(self.to_rgb01(prediction))[..., 1:]
+
+
+class RgbPm1(Rgb01):
+    name, channels, output_activation = "rgb_pm1", 3, "tanh"
+
+    def model_input(self, rgb):
+        return color.rgb_to_luma(rgb) * 2.0 - 1.0
+
+    def target(self, rgb):
+        return tf.convert_to_tensor(rgb, tf.float32) * 2.0 - 1.0
+
+    def to_rgb01(self, prediction):
+        return tf.clip_by_value((tf.cast(prediction, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+class AbPm1(Encoding):
+    name, channels, output_activation = "ab_pm1", 2, "tanh"
+
+    def model_input(self, rgb):
+        return color.lab_lightness(rgb) / 100.0
+
+    def target(self, rgb):
+        return color.rgb_to_lab(rgb)[..., 1:] / 128.0
+
+    def chroma(self, prediction):
+        return tf.cast(prediction, tf.float32) * 128.0
+
+
+class Uv01(Encoding):
+    name, channels, output_activation = "uv01", 2, "sigmoid"
+    chroma_space = "luv"
+
+    def model_input(self, rgb):
+        return color.lab_lightness(rgb) / 100.0
+
+    def target(self, rgb):
+        uv = color.rgb_to_luv(rgb)[..., 1:]
+        low = tf.constant([U_RANGE[0], V_RANGE[0]], tf.float32)
+        high = tf.constant([U_RANGE[1], V_RANGE[1]], tf.float32)
+        return (uv - low) / (high - low)
+
+    def chroma(self, prediction):
+        low = tf.constant([U_RANGE[0], V_RANGE[0]], tf.float32)
+        high = tf.constant([U_RANGE[1], V_RANGE[1]], tf.float32)
+        return tf.cast(prediction, tf.float32) * (high - low) + low
+
+
+ENCODINGS = {e.name: e for e in (Rgb01(), RgbPm1(), AbPm1(), Uv01())}
+
+
+def get_encoding(name):
+    try:
+        return ENCODINGS[name]
+    except KeyError:
+        raise ValueError(f"unknown encoding {name!r}; known: {', '.join(ENCODINGS)}") from None

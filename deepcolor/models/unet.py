@@ -1,0 +1,66 @@
+"""The U-Net of seed 002 (DeepColor), as SPEC.md states it.
+
+gray S x S x 1 -> 4 encoder blocks (Conv2D 3x3 stride 2 -> BatchNorm -> LeakyReLU 0.01) with
+64/128/256/512 filters -> 3 decoder blocks (Conv2DTranspose 3x3 stride 2 -> concat skip ->
+BatchNorm -> Dropout 0.5 -> ReLU) with 256/128/64 filters -> Conv2DTranspose(3, 3x3, stride 2)
+-> sigmoid -> S x S x 3 RGB. 3,478,083 parameters.
+
+The seed's code used LeakyReLU 0.1, a linear output and trained on color->color (an identity
+map); the report's text is followed here instead.
+"""
+
+import keras
+from keras import layers
+
+
+def apply_encoder_block(x, filters, leaky_alpha, name):
+    x = layers.Conv2D(filters, 3, strides=2, padding="same", name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.LeakyReLU(negative_slope=leaky_alpha, name=f"{name}_act")(x)
+
+
+def apply_decoder_block(x, skip, filters, dropout, name):
+    x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", name=f"{name}_upconv")(x)
+    x = layers.Concatenate(name=f"{name}_concat")([x, skip])
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return layers.ReLU(name=f"{name}_act")(x)
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
+class UNet(keras.Model):
+    """Seed-002 U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None)."""
+
+    def __init__(self, image_size=256, filters=(64, 128, 256, 512), leaky_alpha=0.01,
+                 dropout=0.5, output_channels=3, output_activation="sigmoid", **kwargs):
+        depth = len(filters)
+        if image_size is not None and image_size % (2 ** depth):
+            raise ValueError(f"UNet: image_size {image_size} must be divisible by {2 ** depth}")
+        inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")
+        skips, x = [], inputs
+        for i, f in enumerate(filters):
+            x = apply_encoder_block(x, f, leaky_alpha, name=f"enc{i + 1}")
+            skips.append(x)
+        for i, f in enumerate(reversed(filters[:-1])):
+            x = apply_decoder_block(x, skips[depth - 2 - i], f, dropout, name=f"dec{i + 1}")
+        x = layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same", name="out_upconv")(x)
+        # float32 output so mixed-precision training computes its loss in full precision.
+        outputs = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
+        kwargs.setdefault("name", "unet")
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        self.image_size = image_size
+        self.filters = tuple(filters)
+        self.leaky_alpha = leaky_alpha
+        self.dropout = dropout
+        self.output_channels = output_channels
+        self.output_activation = output_activation
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
+                "filters": list(self.filters), "leaky_alpha": self.leaky_alpha,
+                "dropout": self.dropout, "output_channels": self.output_channels,
+                "output_activation": self.output_activation}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

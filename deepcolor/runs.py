@@ -1,0 +1,106 @@
+"""A run directory: what `train` writes and `evaluate` / `export` / `colorize` read back.
+
+runs/NAME/
+  config.json   every resolved setting, package versions, command line
+  splits.json   the train/val/test ids (deterministic; see data/split.py)
+  best.keras    the best-validation-loss model;  best.json its epoch and val_loss
+  last.keras    the model after the last finished epoch
+  history.csv   one row per epoch (loss, val_loss, lr, seconds, images/s)
+  backup/       Keras BackupAndRestore state while a run is unfinished (resume point)
+  tensorboard/  TensorBoard logs
+  summary.json  counts (images per split, skipped files), time, status
+"""
+
+import csv
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+
+PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "scikit-image", "tensorflow-datasets",
+            "datasets", "fiftyone", "matplotlib")
+
+
+def package_versions():
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def atomic_write_text(path, text):
+    """Writes via a temp file + rename so a crash never leaves a half-written file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path, payload):
+    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def read_json(path, default=None):
+    if not os.path.exists(path):
+        return default
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def save_model(model, path):
+    """Atomic `.keras` save (Keras needs the suffix, so the temp file keeps it)."""
+    tmp = f"{path[:-len('.keras')]}.tmp{os.getpid()}.keras"
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def read_history(run_dir):
+    path = os.path.join(run_dir, "history.csv")
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return [{k: (float(v) if k != "epoch" else int(v)) for k, v in row.items() if v != ""}
+                for row in csv.DictReader(f)]
+
+
+def write_history(run_dir, rows):
+    keys = []
+    for row in rows:
+        keys += [k for k in row if k not in keys]
+    lines = [",".join(keys)] + [",".join(_fmt(row.get(k, "")) for k in keys) for row in rows]
+    atomic_write_text(os.path.join(run_dir, "history.csv"), "\n".join(lines) + "\n")
+
+
+def _fmt(value):
+    return f"{value:.8g}" if isinstance(value, float) else str(value)
+
+
+def load_config(run_dir):
+    config = read_json(os.path.join(run_dir, "config.json"))
+    if config is None:
+        raise SystemExit(f"error: {run_dir} is not a run directory (no config.json)")
+    return config
+
+
+def load_model(run_dir, which="best", compile=False):
+    """The run's best (or last) model; falls back to the other if one is missing."""
+    import keras
+    import deepcolor.models  # noqa: F401  (registers the custom layers/models for loading)
+    order = ("best", "last") if which == "best" else ("last", "best")
+    for name in order:
+        path = os.path.join(run_dir, f"{name}.keras")
+        if os.path.exists(path):
+            return keras.saving.load_model(path, compile=compile), path
+    raise SystemExit(f"error: {run_dir} has no best.keras or last.keras yet (has training run?)")
+
+
+def command_line(module):
+    """The command as a user would retype it, e.g. 'python -m deepcolor.train --arch unet'."""
+    import shlex
+    return " ".join(["python", "-m", module] + [shlex.quote(a) for a in sys.argv[1:]])

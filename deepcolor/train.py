@@ -1,0 +1,236 @@
+"""Train a colorization model:  python -m deepcolor.train --arch unet --data folder:PATH --out runs/NAME
+
+Re-running the same command resumes an interrupted run from its last finished epoch (or extends a
+finished one if --epochs grew); --overwrite starts over. See deepcolor/runs.py for what a run
+directory holds.
+"""
+
+import argparse
+import math
+import os
+import shutil
+import sys
+import time
+
+from deepcolor.data.images import DEFAULT_MAX_PIXELS
+from deepcolor.data.pipeline import RESIZE_MODES
+
+# Settings that must not change when a run resumes (changing them would silently mix two runs).
+RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
+                "max_samples", "resize")
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m deepcolor.train", description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--arch", default="unet", help="model architecture (see deepcolor/models)")
+    p.add_argument("--encoding", default=None,
+                   help="target encoding: rgb01, rgb_pm1, ab_pm1, uv01 (default: the arch's own)")
+    p.add_argument("--data", default="sample",
+                   help="image source: 'sample' (photos bundled with scikit-image) or folder:PATH")
+    p.add_argument("--max-samples", type=int, default=0,
+                   help="use a seeded random subset of at most this many images (0 = all)")
+    p.add_argument("--split", default="0.8,0.1,0.1",
+                   help="train,val,test fractions; files are assigned by a seeded hash of their path")
+    p.add_argument("--image-size", type=int, default=256, help="training resolution (square)")
+    p.add_argument("--resize", default="squash", choices=RESIZE_MODES,
+                   help="how photos become squares: squash (as the papers), crop, letterbox")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                   help="skip images with more pixels than this (decompression-bomb guard)")
+    p.add_argument("--epochs", type=int, default=10, help="total epochs of the run")
+    p.add_argument("--batch-size", type=int, default=16,
+                   help="batch size (seed 002 reports 383, which needs a large GPU)")
+    p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (seed 002: 1e-4)")
+    p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="training loss")
+    p.add_argument("--steps-per-epoch", type=int, default=0,
+                   help="train steps per epoch (0 = one pass over the training split)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the split, shuffling and weights")
+    p.add_argument("--deterministic", action="store_true",
+                   help="enable TensorFlow op determinism (slower; bit-reproducible runs)")
+    p.add_argument("--jit", default="auto", choices=("auto", "on", "off"),
+                   help="XLA compilation: auto = on with a GPU, off on CPU (where it was ~6x slower)")
+    p.add_argument("--mixed-precision", default="off", choices=("off", "auto", "bf16", "fp16"),
+                   help="mixed precision: auto = bf16 on GPUs that support it, fp16 on older ones, "
+                        "off on CPU; outputs and loss stay float32")
+    p.add_argument("--cache", default="memory", choices=("memory", "none"),
+                   help="cache decoded, resized uint8 images in memory after the first epoch")
+    p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete an existing run in --out and start over instead of resuming")
+    return p
+
+
+def resolve_settings(args):
+    from deepcolor.models import get_arch
+    from deepcolor.data.split import parse_fractions
+    arch = get_arch(args.arch)
+    settings = vars(args).copy()
+    settings["encoding"] = args.encoding or arch.encoding
+    settings["out"] = args.out or os.path.join("runs", args.arch)
+    parse_fractions(args.split)
+    for name in ("epochs", "batch_size", "image_size"):
+        if settings[name] <= 0:
+            raise SystemExit(f"error: --{name.replace('_', '-')} must be positive")
+    return settings
+
+
+def prepare_run_dir(settings):
+    """Creates (or checks, for a resume) the run directory; returns the previous config or None."""
+    from deepcolor import runs
+    out = settings["out"]
+    if settings["overwrite"] and os.path.exists(out):
+        shutil.rmtree(out)
+    previous = runs.read_json(os.path.join(out, "config.json"))
+    if previous is not None:
+        changed = [k for k in RUN_IDENTITY if previous["settings"].get(k) != settings.get(k)]
+        if changed:
+            detail = ", ".join(f"{k}: {previous['settings'].get(k)!r} -> {settings.get(k)!r}" for k in changed)
+            raise SystemExit(f"error: {out} holds a run with other settings ({detail}); "
+                             f"use --overwrite or another --out")
+    try:
+        os.makedirs(out, exist_ok=True)
+        probe = os.path.join(out, f".write-test-{os.getpid()}")
+        with open(probe, "wb") as f:
+            f.write(b"\0" * (1 << 20))  # a checkpoint needs room: fail now, not after an epoch
+        os.remove(probe)
+    except OSError as e:
+        raise SystemExit(f"error: run directory {out} is not writable ({e.strerror})") from None
+    return previous
+
+
+def select_devices(settings):
+    """Resolves --jit and --mixed-precision against the hardware actually present."""
+    import keras
+    import tensorflow as tf
+    gpus = tf.config.list_physical_devices("GPU")
+    jit = {"on": True, "off": False, "auto": bool(gpus)}[settings["jit"]]
+    policy = "float32"
+    mode = settings["mixed_precision"]
+    if mode == "auto" and gpus:
+        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0))
+        mode = "bf16" if capability >= (8, 0) else "fp16"
+    if mode == "bf16":
+        policy = "mixed_bfloat16"
+    elif mode == "fp16":
+        policy = "mixed_float16"
+    keras.mixed_precision.set_global_policy(policy)
+    return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy}
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    settings = resolve_settings(args)
+    previous = prepare_run_dir(settings)
+
+    import keras
+    import tensorflow as tf
+    from deepcolor import runs
+    from deepcolor.callbacks import BestCheckpoint, EpochHistory, NonFiniteLossGuard, RunBackup
+    from deepcolor.data import (resolve_source, scan_records, split_records, subsample, write_splits)
+    from deepcolor.data.pipeline import training_dataset
+    from deepcolor.data.split import parse_fractions
+    from deepcolor.encodings import get_encoding
+    from deepcolor.models import build_model
+
+    out = settings["out"]
+    keras.utils.set_random_seed(settings["seed"])
+    if settings["deterministic"]:
+        tf.config.experimental.enable_op_determinism()
+    devices = select_devices(settings)
+    encoding = get_encoding(settings["encoding"])
+
+    # Data: list -> subset -> split -> scan (bad files are reported and skipped, never fatal).
+    fractions = parse_fractions(settings["split"])
+    records = subsample(resolve_source(settings["data"]), settings["max_samples"], settings["seed"])
+    splits = split_records(records, fractions, settings["seed"])
+    write_splits(os.path.join(out, "splits.json"), splits, fractions, settings["seed"])
+    usable, skipped = {}, []
+    for name in ("train", "val"):
+        usable[name], bad = scan_records(splits[name], settings["max_pixels"])
+        skipped += [{"file": r.path, "split": name, "problem": p} for r, p in bad]
+    for name in ("train", "val"):
+        if not usable[name]:
+            raise SystemExit(f"error: the {name} split has no usable images "
+                             f"({len(splits[name])} listed); add images or change --split")
+    n_train = len(usable["train"])
+    steps = settings["steps_per_epoch"] or math.ceil(n_train / settings["batch_size"])
+    train_infos = [info for _, info in usable["train"]]
+    val_infos = [info for _, info in usable["val"]]
+
+    config = {"settings": settings, "devices": devices, "versions": runs.package_versions(),
+              "command": runs.command_line("deepcolor.train"),
+              "started": previous["started"] if previous else time.strftime("%Y-%m-%dT%H:%M:%S"),
+              "images": {k: len(v) for k, v in usable.items()}, "skipped_files": skipped}
+    runs.write_json(os.path.join(out, "config.json"), config)
+
+    # Resume: an unfinished run continues from its backup; a finished one is extended from last.keras.
+    history = runs.read_history(out)
+    done_epochs = len(history)
+    backup_dir = os.path.join(out, "backup")
+    if done_epochs >= settings["epochs"] and not os.path.exists(backup_dir):
+        print(f"{out}: already trained for {done_epochs} epochs; nothing to do "
+              f"(raise --epochs to continue, or --overwrite to start over)")
+        return 0
+    if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
+        model, _ = runs.load_model(out, "last", compile=True)
+        model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"]), jit_compile=devices["jit_compile"])
+        initial_epoch = done_epochs
+    else:
+        model = build_model(settings["arch"], settings["image_size"], settings["encoding"])
+        model.compile(optimizer=keras.optimizers.Adam(settings["lr"]), loss=_loss(settings["loss"]),
+                      jit_compile=devices["jit_compile"])
+        initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
+    if initial_epoch:
+        print(f"resuming {out} at epoch {initial_epoch + 1}/{settings['epochs']}")
+
+    # The data order depends only on (seed, epoch): a resumed run sees what an uninterrupted one would.
+    train_ds = training_dataset(train_infos, encoding, settings["image_size"], settings["batch_size"],
+                                resize=settings["resize"], shuffle=True, seed=settings["seed"],
+                                cache=settings["cache"] == "memory", repeat=True,
+                                skip_batches=initial_epoch * steps)
+    val_ds = training_dataset(val_infos, encoding, settings["image_size"], settings["batch_size"],
+                              resize=settings["resize"], shuffle=False, cache=settings["cache"] == "memory")
+
+    guard = NonFiniteLossGuard()
+    callbacks = [
+        guard,
+        RunBackup(backup_dir, guard),
+        EpochHistory(out, settings["batch_size"] * steps, guard),
+        BestCheckpoint(out, guard),
+        keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
+    ]
+    print(f"training {settings['arch']} ({model.count_params():,} params, {encoding.name}) on "
+          f"{n_train} images ({len(val_infos)} val, {len(skipped)} skipped) at "
+          f"{settings['image_size']}px, batch {settings['batch_size']}, {steps} steps/epoch; "
+          f"jit={devices['jit_compile']}, policy={devices['dtype_policy']}", flush=True)
+    started = time.time()
+    model.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
+              initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    elapsed = time.time() - started
+
+    summary = {"status": "complete", "epochs": len(runs.read_history(out)), "seconds_this_session": elapsed,
+               "best": runs.read_json(os.path.join(out, "best.json")), "images": config["images"],
+               "skipped_files": len(skipped)}
+    if guard.failed:
+        summary["status"] = "stopped: non-finite loss"
+        runs.write_json(os.path.join(out, "summary.json"), summary)
+        print(f"error: {guard.failed}; training stopped. The last good model is "
+              f"{os.path.join(out, 'best.keras')} (epoch {summary['best'] and summary['best']['epoch']}); "
+              f"try a lower --lr", file=sys.stderr)
+        return 3
+    runs.save_model(model, os.path.join(out, "last.keras"))
+    runs.write_json(os.path.join(out, "summary.json"), summary)
+    print(f"done: {out} ({elapsed:.0f} s; best val_loss {summary['best']['val_loss']:.5f} "
+          f"at epoch {summary['best']['epoch']})")
+    return 0
+
+
+def _loss(name):
+    import keras
+    return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError(),
+            "huber": keras.losses.Huber(delta=1.0)}[name]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
