@@ -3,6 +3,8 @@
 import dataclasses
 
 from deepcolor.encodings import get_encoding
+# Imported eagerly: importing registers each model class, which `.keras` loading needs.
+from deepcolor.models.unet import UNet
 
 
 @dataclasses.dataclass(frozen=True)
@@ -14,7 +16,6 @@ class Arch:
 
 
 def _build_unet(image_size, encoding):
-    from deepcolor.models.unet import UNet
     enc = get_encoding(encoding)
     return UNet(image_size=image_size, output_channels=enc.channels,
                 output_activation=enc.output_activation)

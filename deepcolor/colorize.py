@@ -1,0 +1,150 @@
+"""Colorize photos:  python -m deepcolor.colorize PATH... --model (RUN_DIR | SAVEDMODEL_DIR) --out DIR
+
+PATH may be files or folders (searched recursively). Each output has exactly its input's size and
+lightness: the model predicts chroma at its own size, which is upsampled and recombined with the
+original full-resolution L. EXIF orientation is applied; an alpha channel is carried over to the
+output (PNG). Inputs are never overwritten; outputs are written atomically (temp file + rename),
+and outputs that already exist are skipped unless --overwrite, so an interrupted batch can simply
+be re-run. A bad file gets one line naming it and the problem; the batch goes on. Exit code: 0 if
+nothing failed, 1 if some file failed, 2 if the job could not start.
+"""
+
+import argparse
+import os
+import sys
+
+from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m deepcolor.colorize", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="image files and/or folders")
+    p.add_argument("--model", required=True,
+                   help="a run directory (uses its best.keras) or an exported SavedModel directory")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--format", default="png", choices=("png", "jpg"),
+                   help="output format (default: png, lossless, keeps alpha; jpg: quality 95)")
+    p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip)")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                   help=f"refuse images larger than this many pixels (default: {DEFAULT_MAX_PIXELS:,})")
+    p.add_argument("--debug", action="store_true", help="print full tracebacks for failures")
+    return p
+
+
+def load_colorizer(model_dir):
+    """A callable uint8 [H,W,C] -> uint8 [H,W,3] from a run directory or a SavedModel."""
+    import tensorflow as tf
+    if os.path.exists(os.path.join(model_dir, "saved_model.pb")):
+        loaded = tf.saved_model.load(model_dir)
+        return lambda image: loaded.serve(tf.convert_to_tensor(image, tf.uint8)).numpy()
+    from deepcolor import runs
+    from deepcolor.encodings import get_encoding
+    from deepcolor.inference import Colorizer
+    s = runs.load_config(model_dir)["settings"]
+    model, _ = runs.load_model(model_dir)
+    return Colorizer(model, get_encoding(s["encoding"]), s["image_size"], s["resize"])
+
+
+def plan_outputs(paths, out_dir, fmt):
+    """[(input, output)] for every image found; folder inputs keep their relative layout."""
+    jobs, problems = [], []
+    for path in paths:
+        if os.path.isdir(path) and not path.lower().endswith(IMAGE_EXTENSIONS):
+            from deepcolor.data.sources import list_folder
+            for record in list_folder(path):
+                jobs.append((record.path, os.path.join(out_dir, os.path.splitext(record.id)[0] + "." + fmt)))
+        elif os.path.lexists(path):
+            name = os.path.splitext(os.path.basename(os.path.normpath(path)))[0]
+            jobs.append((path, os.path.join(out_dir, name + "." + fmt)))
+        else:
+            problems.append((path, "no such file or folder"))
+    # Two inputs that would land on one output (a.jpg, a.png) keep their extension in the name.
+    counts = {}
+    for _, output in jobs:
+        counts[output] = counts.get(output, 0) + 1
+    jobs = [(src, dst if counts[dst] == 1 else f"{os.path.splitext(dst)[0]}_{src.rsplit('.', 1)[-1].lower()}.{fmt}")
+            for src, dst in jobs]
+    return jobs, problems
+
+
+def save_image(rgb, alpha, path, fmt):
+    """Atomic save: a crash never leaves a half-written image under the final name."""
+    from PIL import Image
+    import numpy as np
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp{os.getpid()}")
+    try:
+        if alpha is not None and fmt == "png":
+            Image.fromarray(np.dstack([rgb, alpha])).save(tmp, format="PNG")
+        elif fmt == "png":
+            Image.fromarray(rgb).save(tmp, format="PNG")
+        else:
+            Image.fromarray(rgb).save(tmp, format="JPEG", quality=95)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAULT_MAX_PIXELS,
+                   debug=False, log=None):
+    """Runs the batch; returns counts {'done', 'skipped', 'failed'}."""
+    import traceback
+    from tqdm import tqdm
+    from deepcolor.data.images import BadImageError, read_image
+
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+    bar = tqdm(jobs, unit="img", disable=len(jobs) < 2, file=sys.stderr)
+    log = log or bar.write
+    for src, dst in bar:
+        try:
+            if os.path.exists(dst) and os.path.samefile(src, dst):
+                raise BadImageError(f"output {dst} is the input itself; choose another --out")
+            if os.path.exists(dst) and not overwrite:
+                counts["skipped"] += 1
+                continue
+            rgb, alpha = read_image(src, max_pixels)
+            save_image(colorizer(rgb), alpha, dst, fmt)
+            counts["done"] += 1
+        except BadImageError as e:
+            counts["failed"] += 1
+            log(f"failed {src}: {e}")
+        except OSError as e:
+            counts["failed"] += 1
+            log(f"failed {src}: cannot write {dst} ({e.strerror or e})")
+        except Exception as e:  # one broken file must not end the batch
+            counts["failed"] += 1
+            log(f"failed {src}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            if debug:
+                log(traceback.format_exc())
+    return counts
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    jobs, problems = plan_outputs(args.paths, args.out, args.format)
+    for path, problem in problems:
+        print(f"failed {path}: {problem}", file=sys.stderr)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        probe = os.path.join(args.out, f".write-test-{os.getpid()}")
+        open(probe, "wb").close()
+        os.remove(probe)
+    except OSError as e:
+        print(f"error: output folder {args.out} is not writable ({e.strerror or e})", file=sys.stderr)
+        return 2
+    if not os.path.isdir(args.model):
+        print(f"error: --model {args.model} is not a run directory or SavedModel directory", file=sys.stderr)
+        return 2
+    colorizer = load_colorizer(args.model)
+    counts = colorize_files(jobs, colorizer, args.format, args.overwrite, args.max_pixels, args.debug,
+                            log=None)
+    counts["failed"] += len(problems)
+    print(f"colorized {counts['done']}, skipped {counts['skipped']} (already done), "
+          f"failed {counts['failed']} -> {args.out}")
+    return 1 if counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

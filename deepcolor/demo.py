@@ -1,0 +1,82 @@
+"""The offline demo behind `make demo`: train -> evaluate -> export -> colorize, in about a minute.
+
+Uses the color photos that ship inside scikit-image (no network): the U-Net trains briefly at a
+small size on tiles of six photos, is evaluated on the held-out photo (`coffee`, never seen in
+training), exported as a SavedModel, and colorizes that photo at full resolution. Everything it
+makes goes to --out (results/demo by default); the run itself goes to --run.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m deepcolor.demo", description=__doc__,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--out", default="results/demo", help="where the results go")
+    p.add_argument("--run", default="runs/demo", help="run directory (retrained from scratch)")
+    p.add_argument("--image-size", type=int, default=64, help="training size (small, so it is quick on a CPU)")
+    p.add_argument("--epochs", type=int, default=20, help="training epochs")
+    p.add_argument("--lr", type=float, default=1e-3,
+                   help="learning rate (above the paper's 1e-4 so a one-minute run learns something)")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from deepcolor import evaluate, export, plots, runs, train
+    from deepcolor.colorize import colorize_files, load_colorizer
+    from deepcolor.data.sources import sample_records
+
+    os.makedirs(args.out, exist_ok=True)
+    train_args = ["--arch", "unet", "--data", "sample", "--image-size", str(args.image_size),
+                  "--epochs", str(args.epochs), "--batch-size", "8", "--lr", str(args.lr),
+                  "--out", args.run, "--overwrite"]
+    print("[1/4] train: python -m deepcolor.train " + " ".join(train_args), flush=True)
+    if train.main(train_args):
+        return 1
+    print(f"[2/4] evaluate: python -m deepcolor.evaluate --run {args.run} --out {args.out}", flush=True)
+    _, table = evaluate.evaluate(args.run, out=args.out)
+    print(table)
+    saved = os.path.join(args.run, "savedmodel")
+    print(f"[3/4] export: python -m deepcolor.export --run {args.run} --out {saved}", flush=True)
+    export.export_run(args.run, saved)
+
+    test_photo = next(r.path for r in sample_records() if r.split == "test" and r.path.endswith("_0.png"))
+    colorized = os.path.join(args.out, "colorized_coffee.png")
+    print(f"[4/4] colorize: python -m deepcolor.colorize {test_photo} --model {saved} --out {args.out}",
+          flush=True)
+    jobs = [(test_photo, colorized)]
+    counts = colorize_files(jobs, load_colorizer(saved), overwrite=True)
+    if counts["failed"]:
+        return 1
+    from PIL import Image
+    truth = np.asarray(Image.open(test_photo).convert("RGB"))
+    gray = np.repeat(np.asarray(Image.open(test_photo).convert("L"))[..., None], 3, -1)
+    plots.sample_grid([[gray], [np.asarray(Image.open(colorized))], [truth]],
+                      os.path.join(args.out, "colorized_coffee_side_by_side.png"),
+                      titles=("gray input", "colorized (full resolution)", "ground truth"))
+    config = runs.load_config(args.run)
+    runs.atomic_write_text(os.path.join(args.out, "README.md"), "\n".join([
+        "# Demo: the seed-002 U-Net on scikit-image's bundled photos", "",
+        "Made by `make demo` (that is, `python -m deepcolor.demo`), offline, on "
+        f"{config['devices']['gpus'] and 'a GPU' or 'a CPU'}. A one-minute training at "
+        f"{args.image_size}x{args.image_size} on tiles of six photos: a smoke test of the whole path, "
+        "not a replication result (see `results/slice/` and SPEC.md for those).", "",
+        "Steps (each is a command you can run yourself):",
+        f"1. `python -m deepcolor.train {' '.join(train_args)}`",
+        f"2. `python -m deepcolor.evaluate --run {args.run} --out {args.out}` -> `metrics.md`, "
+        "`samples.png`, `loss_curve.png`",
+        f"3. `python -m deepcolor.export --run {args.run} --out {saved}`",
+        f"4. `python -m deepcolor.colorize <coffee.png> --model {saved} --out {args.out}` -> "
+        "`colorized_coffee.png`, `colorized_coffee_side_by_side.png`", "",
+        "Test split (the held-out `coffee` photo and its tiles):", "", table, ""]))
+    print(f"demo done: see {args.out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Export a run as a SavedModel:  python -m deepcolor.export --run runs/NAME --out DIR
+
+Uses Keras's ExportArchive (the machinery behind `model.export`) with two endpoints whose
+pre- and post-processing run inside the graph, so serving needs no DeepColor code:
+- ``serve`` (also ``serving_default``): one uint8 image [H, W, C], C = 1 (gray), 3 (RGB) or 2/4
+  (alpha is dropped), any H and W -> colorized uint8 RGB [H, W, 3] of the same size.
+- ``serve_encoded``: the bytes of a JPEG/PNG/BMP/GIF/WebP file -> colorized uint8 RGB [H, W, 3]
+  (EXIF orientation is not applied here; `deepcolor.colorize` does apply it).
+
+    loaded = tf.saved_model.load(DIR)
+    rgb = loaded.serve(tf.constant(uint8_image))
+"""
+
+import argparse
+import os
+import shutil
+import sys
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m deepcolor.export", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, help="run directory written by deepcolor.train")
+    p.add_argument("--out", required=True, help="SavedModel directory to write (replaced if it exists)")
+    p.add_argument("--which", default="best", choices=("best", "last"),
+                   help="checkpoint to export (default: best)")
+    return p
+
+
+def export_run(run_dir, out, which="best"):
+    import keras
+    import tensorflow as tf
+    from deepcolor import runs
+    from deepcolor.data.pipeline import decode_bytes
+    from deepcolor.encodings import get_encoding
+    from deepcolor.inference import as_rgb, colorize_uint8
+
+    s = runs.load_config(run_dir)["settings"]
+    model, model_path = runs.load_model(run_dir, which)
+    encoding = get_encoding(s["encoding"])
+    size, resize = s["image_size"], s["resize"]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None], tf.uint8, name="image")])
+    def serve(image):
+        return colorize_uint8(model, encoding, as_rgb(image), size, resize)
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="encoded_image")])
+    def serve_encoded(data):
+        return colorize_uint8(model, encoding, decode_bytes(data), size, resize)
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", serve)
+    archive.add_endpoint("serve_encoded", serve_encoded)
+
+    out = os.path.abspath(out)
+    tmp = f"{out}.tmp{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    archive.write_out(tmp, verbose=False)
+    os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
+    runs.write_json(os.path.join(tmp, "assets.extra", "deepcolor.json"),
+                    {"run": os.path.abspath(run_dir), "checkpoint": model_path, "arch": s["arch"],
+                     "encoding": s["encoding"], "image_size": size, "resize": resize,
+                     "versions": runs.package_versions()})
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    return out
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    out = export_run(args.run, args.out, args.which)
+    print(f"exported {args.run} ({args.which}) to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

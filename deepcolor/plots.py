@@ -1,0 +1,47 @@
+"""Figures people would rather look at than read: sample grids and loss curves."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def _save(fig, path):
+    tmp = f"{path}.tmp{os.getpid()}.png"
+    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def sample_grid(columns, path, titles=("gray input", "colorized", "ground truth"), labels=None):
+    """columns: one list of uint8 HxWx3 images per column title; one row per sample."""
+    rows = len(columns[0])
+    fig, axes = plt.subplots(rows, len(columns), figsize=(2.4 * len(columns), 2.4 * rows), squeeze=False)
+    for r in range(rows):
+        for c, column in enumerate(columns):
+            ax = axes[r][c]
+            ax.imshow(np.asarray(column[r]))
+            ax.set_xticks([]), ax.set_yticks([])
+            if r == 0:
+                ax.set_title(titles[c], fontsize=10)
+            if c == 0 and labels:
+                ax.set_ylabel(labels[r], fontsize=7)
+    _save(fig, path)
+
+
+def loss_curves(history, path, title="training"):
+    """history: rows with epoch, loss and (optionally) val_loss."""
+    epochs = [row["epoch"] for row in history]
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.plot(epochs, [row["loss"] for row in history], "o-", label="train loss")
+    if any("val_loss" in row for row in history):
+        ax.plot(epochs, [row.get("val_loss", np.nan) for row in history], "s-", label="val loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    _save(fig, path)

@@ -1,0 +1,54 @@
+"""Every command's --help explains every flag (with its default), and start-up errors are one line."""
+
+import os
+import re
+
+import pytest
+
+from deepcolor import colorize, demo, evaluate, export, train
+from tests.conftest import run_module
+
+PARSERS = {"train": train.build_parser, "evaluate": evaluate.build_parser, "export": export.build_parser,
+           "colorize": colorize.build_parser, "demo": demo.build_parser}
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_every_flag_has_help_and_a_stated_default(name):
+    parser = PARSERS[name]()
+    text = parser.format_help()
+    for action in parser._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        assert action.help, f"{name}: {action.option_strings} has no help"
+        flag = action.option_strings[-1]
+        assert flag in text
+        if not action.required and action.nargs != 0 and action.default is not None:
+            # ArgumentDefaultsHelpFormatter or an explicit "(default: ...)" in the help text.
+            assert "default" in text.split(flag, 1)[1][:400], f"{name}: {flag} does not state its default"
+
+
+def test_help_runs_as_a_module():
+    proc = run_module("deepcolor.train", "--help")
+    assert "--mixed-precision" in proc.stdout and "--jit" in proc.stdout and "default: auto" in proc.stdout
+
+
+def test_unknown_source_and_unwritable_run_dir_are_one_line_errors(tmp_path):
+    proc = run_module("deepcolor.train", "--data", "imagenet21k", "--out", tmp_path / "r", check=False)
+    assert proc.returncode != 0 and proc.stderr.strip().splitlines()[-1].startswith("error: unknown --data")
+    if os.geteuid() != 0:  # root can write anywhere; the check below needs an ordinary user
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        proc = run_module("deepcolor.train", "--out", locked / "run", check=False)
+        assert "is not writable" in proc.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run_module("deepcolor.train", "--out", blocker / "run", check=False)
+    assert proc.returncode != 0 and re.search(r"error: run directory .* is not writable", proc.stderr)
+    assert "Traceback" not in proc.stderr
+
+
+def test_colorize_reports_an_unwritable_output_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run_module("deepcolor.colorize", tmp_path, "--model", tmp_path, "--out", blocker / "out", check=False)
+    assert proc.returncode == 2 and "is not writable" in proc.stderr and "Traceback" not in proc.stderr
