@@ -95,8 +95,9 @@ def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAU
     from deepcolor.data.images import BadImageError, read_image
 
     counts = {"done": 0, "skipped": 0, "failed": 0}
-    bar = tqdm(jobs, unit="img", disable=len(jobs) < 2, file=sys.stderr)
-    log = log or bar.write
+    # disable=None: a bar on a terminal only, so logs and pipes get clean one-line messages.
+    bar = tqdm(jobs, unit="img", disable=True if len(jobs) < 2 else None, file=sys.stderr)
+    log = log or (lambda line: tqdm.write(line, file=sys.stderr))
     for src, dst in bar:
         try:
             if os.path.exists(dst) and os.path.samefile(src, dst):

@@ -23,6 +23,7 @@ def write(path, array=None, fmt=None, **save_kwargs):
 
 
 def write_exif_rotated(path, array, orientation):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     image = Image.fromarray(array)
     exif = Image.Exif()
     exif[0x0112] = orientation

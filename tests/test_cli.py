@@ -15,16 +15,14 @@ PARSERS = {"train": train.build_parser, "evaluate": evaluate.build_parser, "expo
 @pytest.mark.parametrize("name", sorted(PARSERS))
 def test_every_flag_has_help_and_a_stated_default(name):
     parser = PARSERS[name]()
-    text = parser.format_help()
+    formatter = parser._get_formatter()
     for action in parser._actions:
         if not action.option_strings or action.dest == "help":
             continue
         assert action.help, f"{name}: {action.option_strings} has no help"
-        flag = action.option_strings[-1]
-        assert flag in text
+        text = formatter._expand_help(action)  # the help line as --help prints it
         if not action.required and action.nargs != 0 and action.default is not None:
-            # ArgumentDefaultsHelpFormatter or an explicit "(default: ...)" in the help text.
-            assert "default" in text.split(flag, 1)[1][:400], f"{name}: {flag} does not state its default"
+            assert "default" in text, f"{name}: {action.option_strings[-1]} does not state its default"
 
 
 def test_help_runs_as_a_module():

@@ -165,7 +165,7 @@ def test_colorize_keeps_size_and_lightness_and_never_overwrites(run_dir, exporte
     assert np.abs(lightness(result) - lightness(photo)).mean() < 0.5
     assert np.asarray(Image.open(out / "nested" / "rotated.png")).shape == (50, 30, 3)  # EXIF 6 honored
     alpha_out = np.asarray(Image.open(out / "alpha.png"))
-    assert alpha_out.shape == (24, 24, 4) and np.array_equal(alpha_out[..., 3], np.arange(576).reshape(24, 24))
+    assert alpha_out.shape == (24, 24, 4) and np.array_equal(alpha_out[..., 3], np.arange(576, dtype=np.uint8).reshape(24, 24))
     # A second run skips finished outputs; writing into the input folder never replaces an input.
     before = (src / "photo.png").read_bytes()
     proc = run_module("deepcolor.colorize", src / "photo.png", "--model", model, "--out", out)
