@@ -68,12 +68,30 @@ def plan_outputs(paths, out_dir, fmt):
     return jobs, problems
 
 
+def _temp_name(path, pid):
+    return os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp{pid}")
+
+
+def remove_stale_temp_files(outputs):
+    """Deletes temp files a killed run left for these outputs (final names are never half-written)."""
+    by_folder = {}
+    for path in outputs:
+        by_folder.setdefault(os.path.dirname(path) or ".", set()).add(os.path.basename(path))
+    for folder, names in by_folder.items():
+        if not os.path.isdir(folder):
+            continue
+        for entry in os.listdir(folder):
+            base, _, pid = entry[1:].rpartition(".tmp")
+            if entry.startswith(".") and pid.isdigit() and base in names:
+                os.remove(os.path.join(folder, entry))
+
+
 def save_image(rgb, alpha, path, fmt):
     """Atomic save: a crash never leaves a half-written image under the final name."""
     from PIL import Image
     import numpy as np
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp{os.getpid()}")
+    tmp = _temp_name(path, os.getpid())
     try:
         if alpha is not None and fmt == "png":
             Image.fromarray(np.dstack([rgb, alpha])).save(tmp, format="PNG")
@@ -95,12 +113,17 @@ def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAU
     from deepcolor.data.images import BadImageError, read_image
 
     counts = {"done": 0, "skipped": 0, "failed": 0}
+    try:
+        remove_stale_temp_files([dst for _, dst in jobs])
+    except OSError:
+        pass  # an unreadable output folder is reported per file below
     # disable=None: a bar on a terminal only, so logs and pipes get clean one-line messages.
     bar = tqdm(jobs, unit="img", disable=True if len(jobs) < 2 else None, file=sys.stderr)
     log = log or (lambda line: tqdm.write(line, file=sys.stderr))
     for src, dst in bar:
         try:
-            if os.path.exists(dst) and os.path.samefile(src, dst):
+            # realpath, not samefile: it does not fail on symlink loops or missing files.
+            if os.path.realpath(src) == os.path.realpath(dst):
                 raise BadImageError(f"output {dst} is the input itself; choose another --out")
             if os.path.exists(dst) and not overwrite:
                 counts["skipped"] += 1

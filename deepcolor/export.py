@@ -5,7 +5,9 @@ pre- and post-processing run inside the graph, so serving needs no DeepColor cod
 - ``serve`` (also ``serving_default``): one uint8 image [H, W, C], C = 1 (gray), 3 (RGB) or 2/4
   (alpha is dropped), any H and W -> colorized uint8 RGB [H, W, 3] of the same size.
 - ``serve_encoded``: the bytes of a JPEG/PNG/BMP/GIF/WebP file -> colorized uint8 RGB [H, W, 3]
-  (EXIF orientation is not applied here; `deepcolor.colorize` does apply it).
+  (EXIF orientation is not applied here; `deepcolor.colorize` does apply it). Files whose JPEG/PNG/
+  GIF/BMP header announces more than --max-pixels are refused before decoding (an error naming
+  the limit), so a decompression bomb never allocates.
 
     loaded = tf.saved_model.load(DIR)
     rgb = loaded.serve(tf.constant(uint8_image))
@@ -16,6 +18,8 @@ import os
 import shutil
 import sys
 
+from deepcolor.data.images import DEFAULT_MAX_PIXELS
+
 
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m deepcolor.export", description=__doc__,
@@ -24,10 +28,13 @@ def build_parser():
     p.add_argument("--out", required=True, help="SavedModel directory to write (replaced if it exists)")
     p.add_argument("--which", default="best", choices=("best", "last"),
                    help="checkpoint to export (default: best)")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                   help="serve_encoded refuses images whose header announces more pixels, before "
+                        f"decoding (default: {DEFAULT_MAX_PIXELS:,})")
     return p
 
 
-def export_run(run_dir, out, which="best"):
+def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     import keras
     import tensorflow as tf
     from deepcolor import runs
@@ -46,7 +53,7 @@ def export_run(run_dir, out, which="best"):
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="encoded_image")])
     def serve_encoded(data):
-        return colorize_uint8(model, encoding, decode_bytes(data), size, resize)
+        return colorize_uint8(model, encoding, decode_bytes(data, max_pixels), size, resize)
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -60,7 +67,7 @@ def export_run(run_dir, out, which="best"):
     os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
     runs.write_json(os.path.join(tmp, "assets.extra", "deepcolor.json"),
                     {"run": os.path.abspath(run_dir), "checkpoint": model_path, "arch": s["arch"],
-                     "encoding": s["encoding"], "image_size": size, "resize": resize,
+                     "encoding": s["encoding"], "image_size": size, "resize": resize, "max_pixels": max_pixels,
                      "versions": runs.package_versions()})
     if os.path.exists(out):
         shutil.rmtree(out)
@@ -70,7 +77,7 @@ def export_run(run_dir, out, which="best"):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    out = export_run(args.run, args.out, args.which)
+    out = export_run(args.run, args.out, args.which, args.max_pixels)
     print(f"exported {args.run} ({args.which}) to {out}")
     return 0
 

@@ -8,16 +8,7 @@ and the input's L channel (up to 8-bit rounding), whatever the model's training 
 import tensorflow as tf
 
 from deepcolor import color
-from deepcolor.data.pipeline import resize_image
-
-
-def letterbox_box(height, width, size):
-    """(top, left, rows, cols) of the image inside a size x size letterbox, as resize_with_pad does."""
-    h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
-    ratio = tf.maximum(h / size, w / size)
-    rows = tf.cast(tf.floor(h / ratio), tf.int32)
-    cols = tf.cast(tf.floor(w / ratio), tf.int32)
-    return (size - rows) // 2, (size - cols) // 2, rows, cols
+from deepcolor.data.pipeline import letterbox_box, resize_image
 
 
 def predict_chroma(model, encoding, rgb, image_size, resize="squash"):

@@ -203,7 +203,8 @@ def main(argv=None):
     print(f"training {settings['arch']} ({model.count_params():,} params, {encoding.name}) on "
           f"{n_train} images ({len(val_infos)} val, {len(skipped)} skipped) at "
           f"{settings['image_size']}px, batch {settings['batch_size']}, {steps} steps/epoch; "
-          f"jit={devices['jit_compile']}, policy={devices['dtype_policy']}", flush=True)
+          f"GPUs: {', '.join(devices['gpus']) or 'none'}, jit={devices['jit_compile']}, "
+          f"policy={devices['dtype_policy']}", flush=True)
     started = time.time()
     model.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
               initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)

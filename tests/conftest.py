@@ -29,12 +29,48 @@ def real_photos():
     return photos
 
 
-def run_module(module, *args, timeout=600, cwd=ROOT, check=True):
-    """Runs `python -m module args` in a fresh process; returns CompletedProcess (text)."""
+def run_module(module, *args, timeout=600, cwd=ROOT, check=True, unprivileged=False):
+    """Runs `python -m module args` in a fresh process; returns CompletedProcess (text).
+
+    unprivileged=True makes file modes bind even when the tests run as root (see below).
+    """
     import subprocess
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=drop_file_permission_override if unprivileged else None)
     if check and proc.returncode != 0:
         raise AssertionError(f"{module} {args} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+TRAIN_ARGS = ["--arch", "unet", "--data", "sample", "--image-size", "32", "--batch-size", "8", "--lr", "1e-3"]
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory):
+    """One tiny real training run (3 epochs at 32x32 on the bundled sample photos), shared by tests."""
+    out = tmp_path_factory.mktemp("runs") / "unet"
+    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "3", "--out", out)
+    assert "training unet (3,478,083 params" in proc.stdout
+    return str(out)
+
+
+@pytest.fixture(scope="session")
+def exported(run_dir, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("export") / "saved")
+    run_module("deepcolor.export", "--run", run_dir, "--out", out)
+    return out
+
+
+def drop_file_permission_override():
+    """preexec_fn: removes CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH from the child's bounding set.
+
+    CI runs as root, which reads and writes regardless of file modes; without these two
+    capabilities the kernel enforces the modes, so "permission denied" cases are real, not faked.
+    """
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")

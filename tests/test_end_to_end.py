@@ -13,17 +13,7 @@ import pytest
 from PIL import Image
 
 from tests import images
-from tests.conftest import ROOT, run_module
-
-TRAIN_ARGS = ["--arch", "unet", "--data", "sample", "--image-size", "32", "--batch-size", "8", "--lr", "1e-3"]
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "unet"
-    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "3", "--out", out)
-    assert "training unet (3,478,083 params" in proc.stdout
-    return str(out)
+from tests.conftest import ROOT, TRAIN_ARGS, run_module
 
 
 def history(run):
@@ -107,13 +97,6 @@ def test_evaluate_writes_table_with_gray_baseline_grid_and_curve(run_dir, tmp_pa
     assert "| gray baseline (zero chroma) | 10 |" in table and "Command: `python -m deepcolor.evaluate" in table
     for png in ("samples.png", "loss_curve.png"):
         assert Image.open(os.path.join(out, png)).size[0] > 200
-
-
-@pytest.fixture(scope="module")
-def exported(run_dir, tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("export") / "saved")
-    run_module("deepcolor.export", "--run", run_dir, "--out", out)
-    return out
 
 
 def test_savedmodel_in_a_fresh_process_matches_the_python_path(run_dir, exported, tmp_path):

@@ -60,16 +60,58 @@ def apply_exif_orientation(image, orientation):
     return tf.switch_case(tf.clip_by_value(orientation - 1, 0, 7), branches)
 
 
-def decode_bytes(data):
+def _header_uint(data, offset, length, little_endian):
+    raw = tf.cast(tf.io.decode_raw(tf.strings.substr(data, offset, length), tf.uint8), tf.int64)
+    weights = tf.constant([256 ** i for i in range(length)], tf.int64)
+    return tf.reduce_sum(raw * (weights if little_endian else tf.reverse(weights, [0])))
+
+
+def encoded_image_pixels(data):
+    """Pixel count read from a JPEG/PNG/GIF/BMP header without decoding; -1 if unknown."""
+    head = tf.strings.substr(data, 0, 8)
+
+    def png():
+        return _header_uint(data, 16, 4, False) * _header_uint(data, 20, 4, False)
+
+    def gif():
+        return _header_uint(data, 6, 2, True) * _header_uint(data, 8, 2, True)
+
+    def bmp():
+        height = _header_uint(data, 22, 4, True)
+        height = tf.where(height >= 2 ** 31, 2 ** 32 - height, height)  # top-down BMPs store -height
+        return _header_uint(data, 18, 4, True) * height
+
+    def jpeg():
+        return tf.reduce_prod(tf.cast(tf.io.extract_jpeg_shape(data)[:2], tf.int64))
+
+    length = tf.strings.length(data)
+    return tf.case([
+        (tf.logical_and(tf.io.is_jpeg(data), length > 4), jpeg),
+        (tf.logical_and(tf.equal(head, b"\x89PNG\r\n\x1a\n"), length >= 24), png),
+        (tf.logical_and(tf.equal(tf.strings.substr(head, 0, 3), b"GIF"), length >= 10), gif),
+        (tf.logical_and(tf.equal(tf.strings.substr(head, 0, 2), b"BM"), length >= 26), bmp),
+    ], default=lambda: tf.constant(-1, tf.int64))
+
+
+def decode_bytes(data, max_pixels=None):
     """Encoded JPEG/PNG/BMP/GIF/WebP bytes -> HxWx3 uint8 in-graph (first frame of animations).
 
+    With max_pixels, an image whose header announces more pixels is refused before decoding
+    (InvalidArgumentError naming the size), so a decompression bomb never allocates.
     JPEG uses the accurate IDCT (as PIL and libjpeg default to): TF's default fast one shifts colors
     by up to ~10 levels, which is exactly the signal a colorizer learns from.
     """
-    image = tf.cond(
-        tf.io.is_jpeg(data),
-        lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
-        lambda: tf.io.decode_image(data, channels=3, expand_animations=False, dtype=tf.uint8))
+    checks = []
+    if max_pixels:
+        pixels = encoded_image_pixels(data)
+        checks.append(tf.debugging.assert_less_equal(
+            pixels, tf.constant(max_pixels, tf.int64),
+            message=f"image refused: its header announces more pixels than the limit of {max_pixels}"))
+    with tf.control_dependencies(checks):
+        image = tf.cond(
+            tf.io.is_jpeg(data),
+            lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
+            lambda: tf.io.decode_image(data, channels=3, expand_animations=False, dtype=tf.uint8))
     return tf.ensure_shape(image, [None, None, 3])
 
 
@@ -83,23 +125,33 @@ def decode_file(path, orientation, native):
     return apply_exif_orientation(image, orientation)
 
 
+def letterbox_box(height, width, size):
+    """(top, left, rows, cols) of an HxW image scaled into a size x size letterbox; never empty."""
+    h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
+    ratio = tf.maximum(h, w) / size
+    rows = tf.clip_by_value(tf.cast(tf.round(h / ratio), tf.int32), 1, size)
+    cols = tf.clip_by_value(tf.cast(tf.round(w / ratio), tf.int32), 1, size)
+    return (size - rows) // 2, (size - cols) // 2, rows, cols
+
+
 def resize_image(image, size, mode="squash"):
     """HxWx3 -> size x size x 3 float32 in [0, 255].
 
-    squash: stretch to a square (what the papers do); crop: scale the short side, center crop;
-    letterbox: keep the aspect ratio, pad with black (seed 001).
+    squash: stretch to a square (what the papers do); crop: the central square, scaled;
+    letterbox: keep the aspect ratio, pad with black (seed 001). Any size works, 1x1 and
+    1x10000 strips included.
     """
     image = tf.cast(image, tf.float32)
+    if mode == "crop":
+        side = tf.reduce_min(tf.shape(image)[:2])
+        image = tf.image.resize_with_crop_or_pad(image, side, side)  # crop before scaling: cheap
+        mode = "squash"
     if mode == "squash":
         out = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
-    elif mode == "crop":
-        shape = tf.cast(tf.shape(image)[:2], tf.float32)
-        scale = size / tf.reduce_min(shape)
-        new = tf.maximum(tf.cast(tf.math.ceil(shape * scale), tf.int32), size)
-        out = tf.image.resize(image, new, method="bilinear", antialias=True)
-        out = tf.image.resize_with_crop_or_pad(out, size, size)
     elif mode == "letterbox":
-        out = tf.image.resize_with_pad(image, size, size, method="bilinear", antialias=True)
+        top, left, rows, cols = letterbox_box(tf.shape(image)[0], tf.shape(image)[1], size)
+        out = tf.image.resize(image, tf.stack([rows, cols]), method="bilinear", antialias=True)
+        out = tf.image.pad_to_bounding_box(out, top, left, size, size)
     else:
         raise ValueError(f"unknown resize mode {mode!r}; use one of {RESIZE_MODES}")
     return tf.clip_by_value(out, 0.0, 255.0)
