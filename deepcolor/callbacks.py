@@ -14,6 +14,24 @@ import keras
 from deepcolor import runs
 
 
+class EpochSeeds(keras.callbacks.Callback):
+    """Sets every random-seed state (Dropout's) to a function of the epoch at each epoch start.
+
+    Keras keeps these states out of the weights that BackupAndRestore saves, so without this a
+    resumed run would draw other dropout masks than an uninterrupted one. With it (and the
+    epoch-keyed data order of the pipeline) epoch k is the same computation either way.
+    """
+
+    STEPS_PER_EPOCH_BOUND = 2 ** 20  # counter space reserved per epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for variable in self.model.non_trainable_variables:
+            if variable.path.endswith("seed_generator_state"):
+                seed = keras.ops.convert_to_numpy(variable.value)[0]
+                variable.assign(keras.ops.convert_to_tensor(
+                    [seed, epoch * self.STEPS_PER_EPOCH_BOUND], dtype=variable.dtype))
+
+
 class NonFiniteLossGuard(keras.callbacks.Callback):
     """Stops training at the first NaN/Inf batch loss; other callbacks check `failed`."""
 

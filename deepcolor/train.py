@@ -99,6 +99,25 @@ def prepare_run_dir(settings):
     return previous
 
 
+# A float32 .keras file with Adam holds ~3 copies of the weights; best + last + the double backup
+# (weights and optimizer) and one temp file during an atomic replace make about 12 copies.
+CHECKPOINT_BYTES_PER_PARAM = 4 * 12
+
+
+def check_free_space(out, params):
+    """Refuses to start when the run directory cannot hold the checkpoints (fail now, not at epoch 7)."""
+    need = CHECKPOINT_BYTES_PER_PARAM * params + (16 << 20)
+    reusable = 0  # files a resumed run overwrites give their space back
+    for folder, _, files in os.walk(out):
+        reusable += sum(os.path.getsize(os.path.join(folder, f)) for f in files
+                        if f.endswith((".keras", ".h5", ".bkp")))
+    free = shutil.disk_usage(out).free
+    if free + reusable < need:
+        raise SystemExit(f"error: {out} has {free / 2**20:.0f} MB free, but this model's checkpoints "
+                         f"(best.keras, last.keras, backup/) need about {need / 2**20:.0f} MB; free some "
+                         f"space or choose another --out")
+
+
 def select_devices(settings):
     """Resolves --jit and --mixed-precision against the hardware actually present."""
     import keras
@@ -126,7 +145,7 @@ def main(argv=None):
     import keras
     import tensorflow as tf
     from deepcolor import runs
-    from deepcolor.callbacks import BestCheckpoint, EpochHistory, NonFiniteLossGuard, RunBackup
+    from deepcolor.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
     from deepcolor.data import (resolve_source, scan_records, split_records, subsample, write_splits)
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.data.split import parse_fractions
@@ -181,6 +200,7 @@ def main(argv=None):
         model.compile(optimizer=keras.optimizers.Adam(settings["lr"]), loss=_loss(settings["loss"]),
                       jit_compile=devices["jit_compile"])
         initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
+    check_free_space(out, model.count_params())
     if initial_epoch:
         print(f"resuming {out} at epoch {initial_epoch + 1}/{settings['epochs']}")
 
@@ -194,6 +214,7 @@ def main(argv=None):
 
     guard = NonFiniteLossGuard()
     callbacks = [
+        EpochSeeds(),
         guard,
         RunBackup(backup_dir, guard),
         EpochHistory(out, settings["batch_size"] * steps, guard),
@@ -206,8 +227,12 @@ def main(argv=None):
           f"GPUs: {', '.join(devices['gpus']) or 'none'}, jit={devices['jit_compile']}, "
           f"policy={devices['dtype_policy']}", flush=True)
     started = time.time()
-    model.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
-              initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    try:
+        model.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
+                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    except OSError as e:  # disk full or the directory vanished mid-run: checkpoints are atomic
+        raise SystemExit(f"error: writing to {out} failed ({e.strerror or e}); the last complete "
+                         f"checkpoint is intact: free space, then re-run the same command to resume") from None
     elapsed = time.time() - started
 
     summary = {"status": "complete", "epochs": len(runs.read_history(out)), "seconds_this_session": elapsed,
