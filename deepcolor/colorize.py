@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 
+from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
 
 
@@ -28,7 +29,7 @@ def build_parser():
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip)")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
                    help=f"refuse images larger than this many pixels (default: {DEFAULT_MAX_PIXELS:,})")
-    p.add_argument("--debug", action="store_true", help="print full tracebacks for failures")
+    add_debug_flag(p)
     return p
 
 
@@ -171,4 +172,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

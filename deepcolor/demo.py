@@ -9,8 +9,9 @@ makes goes to --out (results/demo by default); the run itself goes to --run.
 import argparse
 import os
 import sys
-
 import numpy as np
+
+from deepcolor.runs import add_debug_flag, run_cli
 
 
 def build_parser():
@@ -22,6 +23,7 @@ def build_parser():
     p.add_argument("--epochs", type=int, default=20, help="training epochs")
     p.add_argument("--lr", type=float, default=1e-3,
                    help="learning rate (above the paper's 1e-4 so a one-minute run learns something)")
+    add_debug_flag(p)
     return p
 
 
@@ -79,4 +81,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 COLUMNS = [("mse_target", "MSE (target space)", "{:.5f}"), ("psnr", "PSNR dB", "{:.2f}"),
@@ -32,6 +33,7 @@ def build_parser():
     p.add_argument("--samples", type=int, default=6, help="rows in the sample grid")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="skip larger images")
     p.add_argument("--out", default=None, help="output folder (default: RUN/eval)")
+    add_debug_flag(p)
     return p
 
 
@@ -126,6 +128,8 @@ def evaluate(run_dir, data=None, split="test", which="best", metric_size=256, ba
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.batch_size <= 0 or args.metric_size <= 0:
+        raise SystemExit("error: --batch-size and --metric-size must be positive")
     result, table = evaluate(args.run, args.data, args.split, args.which, args.metric_size,
                              args.batch_size, args.samples, args.max_pixels, args.out)
     print(table)
@@ -135,4 +139,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 
+from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 
@@ -31,6 +32,7 @@ def build_parser():
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
                    help="serve_encoded refuses images whose header announces more pixels, before "
                         f"decoding (default: {DEFAULT_MAX_PIXELS:,})")
+    add_debug_flag(p)
     return p
 
 
@@ -83,4 +85,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -104,3 +104,29 @@ def command_line(module):
     """The command as a user would retype it, e.g. 'python -m deepcolor.train --arch unet'."""
     import shlex
     return " ".join(["python", "-m", module] + [shlex.quote(a) for a in sys.argv[1:]])
+
+
+
+def add_debug_flag(parser):
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an unexpected error (default: one line)")
+
+
+def run_cli(main, argv=None):
+    """Runs a command's main(): an unexpected error becomes one line (the traceback with --debug).
+
+    Expected problems already exit through SystemExit with their own one-line message.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if "--debug" in argv:
+            raise
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        print(f"error: {type(e).__name__}: {text[:300]} (re-run with --debug for the traceback)",
+              file=sys.stderr)
+        return 1

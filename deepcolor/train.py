@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 
+from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.pipeline import RESIZE_MODES
 
@@ -58,6 +59,7 @@ def build_parser():
     p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
     p.add_argument("--overwrite", action="store_true",
                    help="delete an existing run in --out and start over instead of resuming")
+    add_debug_flag(p)
     return p
 
 
@@ -259,4 +261,4 @@ def _loss(name):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -75,6 +75,7 @@ def make_bad_input_folder(root):
     os.mkdir(p("folder_named.jpg"))
     expected["folder_named.jpg"] = "is a directory, not an image file"
     os.symlink("loop.jpg", p("loop.jpg"))
+    os.symlink(".", p("folder_loop"))  # a directory link back to its parent: walked once, not forever
     expected["loop.jpg"] = "symbolic link loop"
     return expected
 

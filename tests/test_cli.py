@@ -33,11 +33,11 @@ def test_help_runs_as_a_module():
 def test_unknown_source_and_unwritable_run_dir_are_one_line_errors(tmp_path):
     proc = run_module("deepcolor.train", "--data", "imagenet21k", "--out", tmp_path / "r", check=False)
     assert proc.returncode != 0 and proc.stderr.strip().splitlines()[-1].startswith("error: unknown --data")
-    if os.geteuid() != 0:  # root can write anywhere; the check below needs an ordinary user
-        locked = tmp_path / "locked"
-        locked.mkdir(mode=0o500)
-        proc = run_module("deepcolor.train", "--out", locked / "run", check=False)
-        assert "is not writable" in proc.stderr
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    proc = run_module("deepcolor.train", "--out", locked / "run", check=False, unprivileged=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"error: run directory {locked / 'run'} is not writable (Permission denied)"
     blocker = tmp_path / "file"
     blocker.write_text("x")
     proc = run_module("deepcolor.train", "--out", blocker / "run", check=False)
@@ -50,3 +50,16 @@ def test_colorize_reports_an_unwritable_output_folder(tmp_path):
     blocker.write_text("x")
     proc = run_module("deepcolor.colorize", tmp_path, "--model", tmp_path, "--out", blocker / "out", check=False)
     assert proc.returncode == 2 and "is not writable" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unexpected_errors_are_one_line_unless_debug(tmp_path):
+    """A failure with no dedicated message still gives one line; --debug shows the traceback."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{ not json")
+    proc = run_module("deepcolor.evaluate", "--run", run, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: JSONDecodeError: ")
+    assert proc.stderr.strip().endswith("(re-run with --debug for the traceback)")
+    proc = run_module("deepcolor.evaluate", "--run", run, "--debug", check=False)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr
