@@ -1,0 +1,359 @@
+"""Benchmarks, measured side by side in one run:
+    python -m deepcolor.bench --data folder:../shared/data/photos --out results/bench
+
+1. input pipeline images/s (decode -> resize -> color conversion -> batch), ours (tf.data) versus a
+   re-creation of the seed-002 loader (a keras.utils.Sequence that loads each file with PIL per batch),
+   on the same files, checked to give the same tensors (within one 8-bit level: the resamplers round
+   differently);
+2. U-Net training images/s (batch 16), ours with --jit off and on, versus the seed style (their
+   Sequence + default `fit`), same model;
+3. colorize latency file -> file (256x256, 768x512, 12 MP) and folder throughput;
+4. peak resident memory of each (every measurement runs in its own process).
+Medians over repeats after warm-up. --quick shrinks everything to a CI-sized correctness run (its
+timings mean nothing); it asserts only that both loaders give the same tensors.
+"""
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+
+from deepcolor.runs import add_debug_flag, run_cli
+
+SEED_BATCH_SIZE = 16
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m deepcolor.bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default="folder:../shared/data/photos",
+                   help="photos to read (default: folder:../shared/data/photos; 'sample' works offline)")
+    p.add_argument("--out", default="results/bench", help="folder for <machine>.json and .md (default: results/bench)")
+    p.add_argument("--machine", default=None, help="machine name in the file names (default: the host name)")
+    p.add_argument("--images", type=int, default=256, help="photos used by the pipeline benchmark (default: 256)")
+    p.add_argument("--sizes", default="128,256", help="square sizes to measure (default: 128,256)")
+    p.add_argument("--batch-size", type=int, default=16, help="batch size (default: 16)")
+    p.add_argument("--repeats", type=int, default=3, help="timed repeats per measurement (default: 3)")
+    p.add_argument("--train-steps", type=int, default=6, help="timed training steps (default: 6)")
+    p.add_argument("--skip-jit", action="store_true", help="skip the --jit on training runs (default: run them)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes and counts for CI: checks correctness, timings are not meaningful")
+    add_debug_flag(p)
+    return p
+
+
+# ----------------------------------------------------------------------------- the seed-002 style
+
+def seed_style_sequence(paths, size, batch_size):
+    """The seed-002 loader, re-created: a Keras Sequence that opens every file with PIL on each
+    batch (keras.utils.load_img), converts to float arrays in [0,1] and makes gray with NumPy."""
+    import keras
+    import numpy as np
+
+    class SeedSequence(keras.utils.PyDataset):  # keras.utils.Sequence is this class in Keras 3
+        def __len__(self):
+            return math.ceil(len(paths) / batch_size)
+
+        def __getitem__(self, index):
+            batch = paths[index * batch_size:(index + 1) * batch_size]
+            rgb = np.stack([keras.utils.img_to_array(keras.utils.load_img(
+                p, target_size=(size, size), interpolation="bilinear")) for p in batch]) / 255.0
+            gray = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+            return gray[..., None].astype(np.float32), rgb.astype(np.float32)
+
+    return SeedSequence()
+
+
+# ----------------------------------------------------------------------------- measurements (children)
+
+def _peak_rss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _infos(paths):
+    from deepcolor.data import scan_image
+    return [scan_image(p) for p in paths]
+
+
+def measure_pipeline(kind, paths, sizes, batch_size, repeats):
+    """Images/s of one full pass (nothing cached), per size."""
+    from deepcolor.data.pipeline import training_dataset
+    from deepcolor.encodings import get_encoding
+    result = {}
+    for size in sizes:
+        def one_pass():
+            start = time.perf_counter()
+            if kind == "ours":
+                for gray, target in training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size,
+                                                     shuffle=False, cache=False):
+                    pass
+            else:
+                sequence = seed_style_sequence(paths, size, batch_size)
+                for i in range(len(sequence)):
+                    gray, target = sequence[i]
+            return len(paths) / (time.perf_counter() - start)
+        one_pass()  # warm-up: graph tracing, file cache
+        runs = [one_pass() for _ in range(repeats)]
+        result[str(size)] = {"images_per_s": statistics.median(runs), "runs": runs}
+    return result
+
+
+def measure_training(kind, paths, sizes, batch_size, steps):
+    """Steady-state U-Net training images/s (median step time after warm-up), per size."""
+    import keras
+    from deepcolor.data.pipeline import training_dataset
+    from deepcolor.encodings import get_encoding
+    from deepcolor.models import build_model
+
+    class StepTimer(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.times.append(time.perf_counter() - self.start)
+
+    result = {}
+    for size in sizes:
+        keras.utils.set_random_seed(0)
+        model = build_model("unet", size)
+        jit = kind == "ours_jit_on"
+        warmup = math.ceil(len(paths) / batch_size) + 1  # one full pass fills our cache, plus tracing
+        timer = StepTimer()
+        timer.times = []
+        if kind == "seed_style":
+            model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")  # the default fit
+            data = seed_style_sequence(paths, size, batch_size)
+            epochs = math.ceil((warmup + steps) / len(data))
+            model.fit(data, epochs=epochs, callbacks=[timer], verbose=0)
+        else:
+            model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=jit)
+            data = training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size, repeat=True)
+            model.fit(data, steps_per_epoch=warmup + steps, epochs=1, callbacks=[timer], verbose=0)
+        timed = timer.times[warmup:warmup + steps] if len(timer.times) > warmup else timer.times[-steps:]
+        step = statistics.median(timed)
+        result[str(size)] = {"images_per_s": batch_size / step, "step_s": step, "steps_timed": len(timed),
+                             "jit_compile": bool(model.jit_compile)}
+    return result
+
+
+def measure_colorize(photo_paths, folder_paths, repeats, work):
+    """File -> file latency per photo size (read, colorize, write PNG), and folder throughput."""
+    import numpy as np
+    from PIL import Image
+    from deepcolor.colorize import colorize_files, save_image
+    from deepcolor.data.images import read_image
+    from deepcolor.encodings import get_encoding
+    from deepcolor.inference import Colorizer
+    from deepcolor.models import build_model
+
+    colorizer = Colorizer(build_model("unet", 256), get_encoding("rgb01"), 256)
+    result = {}
+    for label, path in photo_paths.items():
+        out = os.path.join(work, f"out_{label}.png")
+        parts = []
+        for i in range(repeats + 1):
+            t0 = time.perf_counter()
+            rgb, alpha = read_image(path)
+            t1 = time.perf_counter()
+            colored = colorizer(rgb)
+            t2 = time.perf_counter()
+            save_image(colored, alpha, out, "png")
+            t3 = time.perf_counter()
+            if i:  # the first call traces the graph for this shape
+                parts.append((t3 - t0, t1 - t0, t2 - t1, t3 - t2))
+        with Image.open(path) as im:
+            size = im.size
+        result[label] = {"size": f"{size[0]}x{size[1]}", "seconds": statistics.median(p[0] for p in parts),
+                         "read_s": statistics.median(p[1] for p in parts),
+                         "colorize_s": statistics.median(p[2] for p in parts),
+                         "write_s": statistics.median(p[3] for p in parts)}
+    out_dir = os.path.join(work, "folder_out")
+    jobs = [(p, os.path.join(out_dir, f"{i:04d}.png")) for i, p in enumerate(folder_paths)]
+    colorize_files(jobs[:2], colorizer, overwrite=True)  # warm-up
+    start = time.perf_counter()
+    counts = colorize_files(jobs, colorizer, overwrite=True)
+    result["folder"] = {"images": len(jobs), "failed": counts["failed"],
+                        "images_per_s": len(jobs) / (time.perf_counter() - start)}
+    return result
+
+
+def check_loaders_agree(paths, size, batch_size):
+    """Both loaders give the same (gray, target) tensors, within one 8-bit level."""
+    import numpy as np
+    from deepcolor.data.pipeline import training_dataset
+    from deepcolor.encodings import get_encoding
+    ours = list(training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size, shuffle=False, cache=False))
+    seed = seed_style_sequence(paths, size, batch_size)
+    worst = 0.0
+    assert len(ours) == len(seed), (len(ours), len(seed))
+    for (gray, target), i in zip(ours, range(len(seed))):
+        seed_gray, seed_target = seed[i]
+        assert gray.shape == seed_gray.shape and target.shape == seed_target.shape
+        assert gray.dtype.name == seed_gray.dtype.name == "float32"
+        worst = max(worst, float(np.abs(target.numpy() - seed_target).max()),
+                    float(np.abs(gray.numpy() - seed_gray).max()))
+    return {"images": len(paths), "size": size, "max_abs_difference": worst,
+            "same_tensors": worst <= 1.0 / 255.0 + 1e-6}
+
+
+def _child(queue, function, args):
+    import deepcolor  # noqa: F401  (quiet TensorFlow start-up)
+    try:
+        value = function(*args)
+        queue.put(("ok", value, _peak_rss_mb()))
+    except BaseException as e:  # reported by the parent
+        queue.put(("error", f"{type(e).__name__}: {e}", _peak_rss_mb()))
+
+
+def in_child(function, *args):
+    """Runs one measurement in a fresh process: clean timings and its own peak memory."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(queue, function, args))
+    process.start()
+    status, value, rss = queue.get()
+    process.join()
+    if status != "ok":
+        raise RuntimeError(f"{function.__name__} failed: {value}")
+    return value, rss
+
+
+# ----------------------------------------------------------------------------- report
+
+def machine_info():
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        memory_gb = None
+    import tensorflow as tf
+    gpus = [tf.config.experimental.get_device_details(g).get("device_name", g.name)
+            for g in tf.config.list_physical_devices("GPU")]
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb, "gpus": gpus}
+
+
+def markdown(report):
+    r = report["results"]
+    lines = [f"# Benchmark: {report['machine']['name']}", "",
+             f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+             f"{report['machine']['memory_gb']:.0f} GiB, GPUs: {', '.join(report['machine']['gpus']) or 'none'}.",
+             f"Versions: TensorFlow {report['versions']['tensorflow']}, Keras {report['versions']['keras']}, "
+             f"Python {report['versions']['python']}. Date: {report['date']}.", "",
+             f"Command: `{report['command']}`", ""]
+    if report["quick"]:
+        lines += ["**--quick run: tiny sizes and counts; the timings below mean nothing.**", ""]
+    check = r["loader_check"]
+    lines += [f"Loaders agree: {check['same_tensors']} (max |difference| {check['max_abs_difference'] * 255:.2f} "
+              f"levels of 255 over {check['images']} photos at {check['size']}²).", "",
+              "## 1. Input pipeline, one uncached pass (images/s)", "",
+              "| size | ours (tf.data) | seed style (Sequence + PIL) | ours / seed | peak RSS ours / seed (MB) |",
+              "|---|---|---|---|---|"]
+    for size in report["sizes"]:
+        o, s = r["pipeline"]["ours"][str(size)], r["pipeline"]["seed_style"][str(size)]
+        lines.append(f"| {size}² | {o['images_per_s']:.1f} | {s['images_per_s']:.1f} | "
+                     f"{o['images_per_s'] / s['images_per_s']:.2f}× | {r['pipeline']['ours_rss_mb']:.0f} / "
+                     f"{r['pipeline']['seed_style_rss_mb']:.0f} |")
+    lines += ["", f"## 2. U-Net training, batch {report['batch_size']} (images/s, median step)", "",
+              "| size | " + " | ".join(r["train"]) + " | ours jit off / seed | pipeline / training (jit off) |",
+              "|---|" + "---|" * (len(r["train"]) + 2)]
+    for size in report["sizes"]:
+        cells = [f"{r['train'][k]['result'][str(size)]['images_per_s']:.2f}" for k in r["train"]]
+        ours = r["train"]["ours_jit_off"]["result"][str(size)]["images_per_s"]
+        seed = r["train"]["seed_style"]["result"][str(size)]["images_per_s"]
+        pipe = r["pipeline"]["ours"][str(size)]["images_per_s"]
+        lines.append(f"| {size}² | " + " | ".join(cells) + f" | {ours / seed:.2f}× | {pipe / ours:.1f}× |")
+    lines += ["", "Peak RSS (MB): " + ", ".join(f"{k} {v['rss_mb']:.0f}" for k, v in r["train"].items()), "",
+              "## 3. Colorize, file to file (seconds, median; PNG output)", "",
+              "| photo | size | total | read | colorize | write |", "|---|---|---|---|---|---|"]
+    for label, v in r["colorize"]["result"].items():
+        if label != "folder":
+            lines.append(f"| {label} | {v['size']} | {v['seconds']:.3f} | {v['read_s']:.3f} | "
+                         f"{v['colorize_s']:.3f} | {v['write_s']:.3f} |")
+    folder = r["colorize"]["result"]["folder"]
+    lines += ["", f"Folder of {folder['images']} photos: {folder['images_per_s']:.2f} images/s. "
+              f"Peak RSS {r['colorize']['rss_mb']:.0f} MB.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    import numpy as np
+    from PIL import Image
+    from deepcolor import runs
+    from deepcolor.data import resolve_source, scan_records
+    from deepcolor.data.sources import subsample
+
+    if args.quick:
+        args.images, args.sizes, args.batch_size, args.repeats, args.train_steps = 16, "64", 8, 1, 2
+        args.skip_jit = True
+    sizes = [int(s) for s in args.sizes.split(",")]
+    usable, _ = scan_records(subsample(resolve_source(args.data), args.images * 2, seed=0), log=lambda line: None)
+    # Upright photos only: the seed loader ignores EXIF orientation, ours applies it.
+    paths = [info.path for _, info in usable if info.orientation == 1][:args.images]
+    if len(paths) < args.batch_size:
+        raise SystemExit(f"error: {args.data} has only {len(paths)} usable photos; need {args.batch_size}")
+    print(f"benchmarking on {len(paths)} photos from {args.data}, sizes {sizes}, batch {args.batch_size}", flush=True)
+
+    results = {}
+    results["loader_check"], _ = in_child(check_loaders_agree, paths[:args.batch_size * 2], sizes[0], args.batch_size)
+    print(f"loaders agree: {results['loader_check']}", flush=True)
+    pipeline = {}
+    for kind in ("ours", "seed_style"):
+        pipeline[kind], pipeline[f"{kind}_rss_mb"] = in_child(measure_pipeline, kind, paths, sizes,
+                                                              args.batch_size, args.repeats)
+        print(f"pipeline {kind}: {pipeline[kind]}", flush=True)
+    results["pipeline"] = pipeline
+    train_paths = paths[:max(args.batch_size * 4, 16)]
+    results["train"] = {}
+    for kind in ("ours_jit_off", "ours_jit_on", "seed_style"):
+        if kind == "ours_jit_on" and args.skip_jit:
+            continue
+        value, rss = in_child(measure_training, kind, train_paths, sizes, args.batch_size, args.train_steps)
+        results["train"][kind] = {"result": value, "rss_mb": rss}
+        print(f"train {kind}: {value}", flush=True)
+
+    with tempfile.TemporaryDirectory() as work:
+        from skimage import data as skdata
+        base = Image.fromarray(skdata.astronaut())
+        photos = {"256x256": (256, 256), "768x512": (768, 512)}
+        if not args.quick:
+            photos["12MP"] = (4000, 3000)
+        photo_paths = {}
+        for label, size in photos.items():
+            photo_paths[label] = os.path.join(work, f"{label}.jpg")
+            base.resize(size, Image.BICUBIC).save(photo_paths[label], quality=95)
+        folder = paths[:8 if args.quick else 64]
+        value, rss = in_child(measure_colorize, photo_paths, folder, args.repeats, work)
+        results["colorize"] = {"result": value, "rss_mb": rss}
+        print(f"colorize: {value}", flush=True)
+
+    name = args.machine or platform.node() or "machine"
+    report = {"machine": {"name": name, **machine_info()}, "versions": runs.package_versions(),
+              "date": time.strftime("%Y-%m-%d %H:%M"), "command": runs.command_line("deepcolor.bench"),
+              "quick": args.quick, "sizes": sizes, "batch_size": args.batch_size, "photos": len(paths),
+              "repeats": args.repeats, "results": results}
+    os.makedirs(args.out, exist_ok=True)
+    runs.write_json(os.path.join(args.out, f"{name}.json"), report)
+    text = markdown(report)
+    runs.atomic_write_text(os.path.join(args.out, f"{name}.md"), text)
+    print(text)
+    if not results["loader_check"]["same_tensors"]:
+        print("error: the two loaders gave different tensors", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
