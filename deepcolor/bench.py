@@ -87,19 +87,23 @@ def measure_pipeline(kind, paths, sizes, batch_size, repeats):
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.encodings import get_encoding
     result = {}
+    infos = _infos(paths)
     for size in sizes:
+        # Each loader is built once (tf.data traces its functions once, as in training) and then
+        # read in full, nothing cached, so every pass decodes every file again.
+        if kind == "ours":
+            dataset = training_dataset(infos, get_encoding("rgb01"), size, batch_size, shuffle=False, cache=False)
+            batches = lambda: iter(dataset)  # noqa: E731
+        else:
+            sequence = seed_style_sequence(paths, size, batch_size)
+            batches = lambda: (sequence[i] for i in range(len(sequence)))  # noqa: E731
+
         def one_pass():
             start = time.perf_counter()
-            if kind == "ours":
-                for gray, target in training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size,
-                                                     shuffle=False, cache=False):
-                    pass
-            else:
-                sequence = seed_style_sequence(paths, size, batch_size)
-                for i in range(len(sequence)):
-                    gray, target = sequence[i]
+            for gray, target in batches():
+                pass
             return len(paths) / (time.perf_counter() - start)
-        one_pass()  # warm-up: graph tracing, file cache
+        one_pass()  # warm-up: graph tracing, OS file cache
         runs = [one_pass() for _ in range(repeats)]
         result[str(size)] = {"images_per_s": statistics.median(runs), "runs": runs}
     return result
@@ -182,6 +186,43 @@ def measure_colorize(photo_paths, folder_paths, repeats, work):
     result["folder"] = {"images": len(jobs), "failed": counts["failed"],
                         "images_per_s": len(jobs) / (time.perf_counter() - start)}
     return result
+
+
+def profile_training_step(size, batch_size, repeats):
+    """Where a U-Net training step's time goes: each layer's forward + backward pass, timed alone
+    at the shapes it sees inside the model (a per-layer profile; the sum is close to a real step)."""
+    import keras
+    import tensorflow as tf
+    from deepcolor.models import build_model
+
+    model = build_model("unet", size)
+    by_kind, total = {}, 0.0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        inputs = layer.input if isinstance(layer.input, list) else [layer.input]
+        xs = [tf.random.uniform((batch_size,) + tuple(t.shape[1:])) for t in inputs]
+
+        @tf.function
+        def step(xs=xs, layer=layer):
+            with tf.GradientTape() as tape:
+                tape.watch(xs)
+                y = layer(xs if len(xs) > 1 else xs[0], training=True)
+                loss = tf.reduce_sum(tf.cast(y, tf.float32))
+            return tape.gradient(loss, xs + layer.trainable_variables)
+
+        step()
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()
+            runs.append(time.perf_counter() - start)
+        seconds = statistics.median(runs)
+        kind = type(layer).__name__
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        total += seconds
+    return {"size": size, "batch_size": batch_size, "sum_s": total,
+            "by_layer_type": dict(sorted(by_kind.items(), key=lambda kv: -kv[1]))}
 
 
 def check_loaders_agree(paths, size, batch_size):
@@ -274,8 +315,15 @@ def markdown(report):
         seed = r["train"]["seed_style"]["result"][str(size)]["images_per_s"]
         pipe = r["pipeline"]["ours"][str(size)]["images_per_s"]
         lines.append(f"| {size}² | " + " | ".join(cells) + f" | {ours / seed:.2f}× | {pipe / ours:.1f}× |")
-    lines += ["", "Peak RSS (MB): " + ", ".join(f"{k} {v['rss_mb']:.0f}" for k, v in r["train"].items()), "",
-              "## 3. Colorize, file to file (seconds, median; PNG output)", "",
+    lines += ["", "Peak RSS (MB): " + ", ".join(f"{k} {v['rss_mb']:.0f}" for k, v in r["train"].items())]
+    if "profile" in r:
+        prof = r["profile"]
+        step = r["train"]["ours_jit_off"]["result"][str(prof["size"])]["step_s"]
+        lines += ["", f"Where a training step goes ({prof['size']}², batch {prof['batch_size']}, each layer's "
+                  f"forward + backward timed alone; sum {prof['sum_s']:.2f} s against a measured step of "
+                  f"{step:.2f} s):", "", "| layer type | seconds | share |", "|---|---|---|"]
+        lines += [f"| {kind} | {sec:.3f} | {sec / prof['sum_s']:.0%} |" for kind, sec in prof["by_layer_type"].items()]
+    lines += ["", "## 3. Colorize, file to file (seconds, median; PNG output)", "",
               "| photo | size | total | read | colorize | write |", "|---|---|---|---|---|---|"]
     for label, v in r["colorize"]["result"].items():
         if label != "folder":
@@ -323,6 +371,10 @@ def main(argv=None):
         value, rss = in_child(measure_training, kind, train_paths, sizes, args.batch_size, args.train_steps)
         results["train"][kind] = {"result": value, "rss_mb": rss}
         print(f"train {kind}: {value}", flush=True)
+
+    if not args.quick:
+        results["profile"], _ = in_child(profile_training_step, sizes[-1], args.batch_size, args.repeats)
+        print(f"profile: {results['profile']}", flush=True)
 
     with tempfile.TemporaryDirectory() as work:
         from skimage import data as skdata

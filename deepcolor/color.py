@@ -69,7 +69,7 @@ def _lab_f(t):
 
 
 def _lab_f_inv(t):
-    return tf.where(t > 0.2068966, tf.pow(t, 3.0), (t - 16.0 / 116.0) / _KAPPA)
+    return tf.where(t > 0.2068966, t * t * t, (t - 16.0 / 116.0) / _KAPPA)
 
 
 def xyz_to_lab(xyz):
@@ -167,3 +167,68 @@ def lab_lightness(rgb):
     linear = srgb_to_linear(rgb)
     y = tf.tensordot(linear, tf.constant(XYZ_FROM_RGB[1], dtype=linear.dtype), axes=[[-1], [0]])[..., None]
     return 116.0 * _lab_f(y / WHITE_D65[1]) - 16.0
+
+
+# --- 8-bit fast paths for full-resolution colorization ------------------------------------------
+# A 12 MP photo has 36 M channel values; the gamma curve's pow() over all of them cost ~2.7 s of a
+# 2.8 s colorization on a 2-core CPU. Input and output are 8-bit anyway, so both directions of the
+# curve become table look-ups: 256 exact entries from uint8, and a fine table to uint8 whose result
+# differs from exact rounding by at most one level (in under 2 % of the darkest pixels).
+
+def _srgb_to_linear_np(v):
+    return np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+
+
+def _linear_to_srgb_np(v):
+    return np.where(v > 0.0031308, 1.055 * np.power(np.maximum(v, 0.0031308), 1 / 2.4) - 0.055, 12.92 * v)
+
+
+_LINEAR_FROM_UINT8 = _srgb_to_linear_np(np.arange(256) / 255.0).astype(np.float32)
+_UINT8_LUT_SIZE = 1 << 18
+_UINT8_FROM_LINEAR = np.round(np.clip(_linear_to_srgb_np(np.linspace(0.0, 1.0, _UINT8_LUT_SIZE)), 0, 1)
+                              * 255.0).astype(np.uint8)
+
+
+def linear_from_uint8(rgb_uint8):
+    """uint8 sRGB -> linear RGB float32, exactly (a 256-entry table)."""
+    return tf.gather(tf.constant(_LINEAR_FROM_UINT8), tf.cast(rgb_uint8, tf.int32))
+
+
+def uint8_from_linear(linear):
+    """Linear RGB -> uint8 sRGB through a 2^18-entry table (clipped to the gamut)."""
+    index = tf.cast(tf.round(tf.clip_by_value(linear, 0.0, 1.0) * (_UINT8_LUT_SIZE - 1)), tf.int32)
+    return tf.gather(tf.constant(_UINT8_FROM_LINEAR), index)
+
+
+_Y_FROM_UINT8 = [(_LINEAR_FROM_UINT8 * XYZ_FROM_RGB[1][c]).astype(np.float32) for c in range(3)]
+_L_LUT_SIZE = 1 << 16
+_Y_GRID = np.linspace(0.0, 1.0, _L_LUT_SIZE)
+_L_FROM_Y = (116.0 * np.where(_Y_GRID > _EPSILON, np.cbrt(_Y_GRID), _KAPPA * _Y_GRID + 16.0 / 116.0)
+             - 16.0).astype(np.float32)
+
+
+def lab_lightness_from_uint8(rgb_uint8):
+    """CIE L* [..., 1] of uint8 sRGB by table look-ups (within 0.01 of lab_lightness, on 0-100)."""
+    index = tf.cast(rgb_uint8, tf.int32)
+    y = sum(tf.gather(tf.constant(_Y_FROM_UINT8[c]), index[..., c]) for c in range(3))
+    y_index = tf.cast(tf.round(tf.clip_by_value(y, 0.0, 1.0) * (_L_LUT_SIZE - 1)), tf.int32)
+    return tf.gather(tf.constant(_L_FROM_Y), y_index)[..., None]
+
+
+def xyz_to_uint8(xyz):
+    """CIE XYZ -> uint8 sRGB (clipped to the gamut), as xyz_to_rgb() then rounding."""
+    return uint8_from_linear(_matmul_channels(_to_float(xyz), RGB_FROM_XYZ))
+
+
+# Lab -> (fx, fy, fz) is affine and XYZ -> linear RGB is linear, so a full-resolution Lab -> uint8
+# conversion is two 3x3 products around one elementwise step (the same math as lab_to_rgb).
+_F_FROM_LAB = np.array([[1 / 116, 1 / 116, 1 / 116], [1 / 500, 0, 0], [0, 0, -1 / 200]], np.float32)
+_LINEAR_FROM_T = (RGB_FROM_XYZ @ np.diag(WHITE_D65)).T.astype(np.float32)
+
+
+def lab_to_uint8(lab):
+    """CIE Lab -> uint8 sRGB, as to_uint8(lab_to_rgb(lab)) within one level, several times faster."""
+    f = tf.tensordot(_to_float(lab), tf.constant(_F_FROM_LAB), axes=[[-1], [0]]) + 16.0 / 116.0
+    f = tf.maximum(f, tf.constant([-np.inf, -np.inf, 0.0], tf.float32))  # clip Z as lab_to_xyz does
+    t = tf.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / _KAPPA)
+    return uint8_from_linear(tf.tensordot(t, tf.constant(_LINEAR_FROM_T), axes=[[-1], [0]]))

@@ -26,6 +26,9 @@ def build_parser():
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--format", default="png", choices=("png", "jpg"),
                    help="output format (default: png, lossless, keeps alpha; jpg: quality 95)")
+    p.add_argument("--png-compression", type=int, default=1, choices=range(10), metavar="0-9",
+                   help="PNG zlib level (default: 1, fast; PIL's usual 6 makes files ~20%% smaller "
+                        "but writes a 12 MP photo ~5x slower)")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist (default: skip)")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
                    help=f"refuse images larger than this many pixels (default: {DEFAULT_MAX_PIXELS:,})")
@@ -87,7 +90,7 @@ def remove_stale_temp_files(outputs):
                 os.remove(os.path.join(folder, entry))
 
 
-def save_image(rgb, alpha, path, fmt):
+def save_image(rgb, alpha, path, fmt, png_compression=1):
     """Atomic save: a crash never leaves a half-written image under the final name."""
     from PIL import Image
     import numpy as np
@@ -95,9 +98,9 @@ def save_image(rgb, alpha, path, fmt):
     tmp = _temp_name(path, os.getpid())
     try:
         if alpha is not None and fmt == "png":
-            Image.fromarray(np.dstack([rgb, alpha])).save(tmp, format="PNG")
+            Image.fromarray(np.dstack([rgb, alpha])).save(tmp, format="PNG", compress_level=png_compression)
         elif fmt == "png":
-            Image.fromarray(rgb).save(tmp, format="PNG")
+            Image.fromarray(rgb).save(tmp, format="PNG", compress_level=png_compression)
         else:
             Image.fromarray(rgb).save(tmp, format="JPEG", quality=95)
         os.replace(tmp, path)
@@ -107,7 +110,7 @@ def save_image(rgb, alpha, path, fmt):
 
 
 def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAULT_MAX_PIXELS,
-                   debug=False, log=None):
+                   debug=False, log=None, png_compression=1):
     """Runs the batch; returns counts {'done', 'skipped', 'failed'}."""
     import traceback
     from tqdm import tqdm
@@ -130,7 +133,7 @@ def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAU
                 counts["skipped"] += 1
                 continue
             rgb, alpha = read_image(src, max_pixels)
-            save_image(colorizer(rgb), alpha, dst, fmt)
+            save_image(colorizer(rgb), alpha, dst, fmt, png_compression)
             counts["done"] += 1
         except BadImageError as e:
             counts["failed"] += 1
@@ -164,7 +167,7 @@ def main(argv=None):
         return 2
     colorizer = load_colorizer(args.model)
     counts = colorize_files(jobs, colorizer, args.format, args.overwrite, args.max_pixels, args.debug,
-                            log=None)
+                            png_compression=args.png_compression)
     counts["failed"] += len(problems)
     print(f"colorized {counts['done']}, skipped {counts['skipped']} (already done), "
           f"failed {counts['failed']} -> {args.out}")

@@ -50,6 +50,13 @@ class Encoding:
         to_rgb = color.luv_to_rgb if self.chroma_space == "luv" else color.lab_to_rgb
         return to_rgb(tf.concat([lightness, chroma], axis=-1))
 
+    def compose_uint8(self, lightness, chroma):
+        """As compose(), straight to uint8 through the 8-bit fast path (full-resolution output)."""
+        values = tf.concat([lightness, chroma], axis=-1)
+        if self.chroma_space == "luv":
+            return color.xyz_to_uint8(color.luv_to_xyz(values))
+        return color.lab_to_uint8(values)
+
     def prediction_to_rgb(self, prediction, rgb_for_lightness):
         """The model's own colorization at its size: its chroma on the input's L."""
         return self.compose(self.lightness(rgb_for_lightness), self.chroma(prediction))

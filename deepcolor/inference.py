@@ -24,11 +24,10 @@ def predict_chroma(model, encoding, rgb, image_size, resize="squash"):
     return chroma
 
 
-def recombine(encoding, rgb, chroma):
-    """Upsamples chroma to rgb's size and puts it on rgb's own lightness; returns sRGB [0,1]."""
-    size = tf.shape(rgb)[1:3]
-    chroma = tf.image.resize(chroma, size, method="bilinear")
-    return encoding.compose(encoding.lightness(rgb), chroma)
+def recombine_uint8(encoding, image, chroma):
+    """Upsamples chroma to the uint8 image's size and puts it on the image's own lightness."""
+    chroma = tf.image.resize(chroma, tf.shape(image)[1:3], method="bilinear")
+    return encoding.compose_uint8(color.lab_lightness_from_uint8(image), chroma)
 
 
 def to_uint8(rgb01):
@@ -40,7 +39,7 @@ def colorize_uint8(model, encoding, image, image_size, resize="squash"):
     single = image.shape.rank == 3
     batch = image[None] if single else image
     rgb = tf.cast(batch, tf.float32) / 255.0
-    out = to_uint8(recombine(encoding, rgb, predict_chroma(model, encoding, rgb, image_size, resize)))
+    out = recombine_uint8(encoding, batch, predict_chroma(model, encoding, rgb, image_size, resize))
     return out[0] if single else out
 
 

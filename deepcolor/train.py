@@ -54,6 +54,11 @@ def build_parser():
     p.add_argument("--mixed-precision", default="off", choices=("off", "auto", "bf16", "fp16"),
                    help="mixed precision: auto = bf16 on GPUs that support it, fp16 on older ones, "
                         "off on CPU; outputs and loss stay float32")
+    p.add_argument("--strategy", default="auto", choices=("auto", "one_device", "mirrored", "multiworker", "tpu"),
+                   help="tf.distribute strategy; --batch-size is the global batch, split across replicas "
+                        "(auto = mirrored over several GPUs, else one device)")
+    p.add_argument("--cpu-devices", type=int, default=1,
+                   help="split the CPU into this many logical devices (multi-replica runs without GPUs)")
     p.add_argument("--cache", default="memory", choices=("memory", "none"),
                    help="cache decoded, resized uint8 images in memory after the first epoch")
     p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
@@ -151,14 +156,22 @@ def main(argv=None):
     from deepcolor.data import (resolve_source, scan_records, split_records, subsample, write_splits)
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.data.split import parse_fractions
+    from deepcolor.distribute import make_strategy, split_cpu
     from deepcolor.encodings import get_encoding
     from deepcolor.models import build_model
 
     out = settings["out"]
+    split_cpu(settings["cpu_devices"])  # before anything makes TensorFlow start its devices
     keras.utils.set_random_seed(settings["seed"])
     if settings["deterministic"]:
         tf.config.experimental.enable_op_determinism()
     devices = select_devices(settings)
+    strategy = make_strategy(settings["strategy"])
+    replicas = strategy.num_replicas_in_sync
+    if settings["batch_size"] % replicas:
+        raise SystemExit(f"error: --batch-size {settings['batch_size']} must be a multiple of the "
+                         f"{replicas} replicas of --strategy {settings['strategy']}")
+    devices.update(strategy=type(strategy).__name__, replicas=replicas)
     encoding = get_encoding(settings["encoding"])
 
     # Data: list -> subset -> split -> scan (bad files are reported and skipped, never fatal).
@@ -193,15 +206,18 @@ def main(argv=None):
         print(f"{out}: already trained for {done_epochs} epochs; nothing to do "
               f"(raise --epochs to continue, or --overwrite to start over)")
         return 0
-    if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
-        model, _ = runs.load_model(out, "last", compile=True)
-        model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"]), jit_compile=devices["jit_compile"])
-        initial_epoch = done_epochs
-    else:
-        model = build_model(settings["arch"], settings["image_size"], settings["encoding"])
-        model.compile(optimizer=keras.optimizers.Adam(settings["lr"]), loss=_loss(settings["loss"]),
-                      jit_compile=devices["jit_compile"])
-        initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
+    with strategy.scope():  # variables live on every replica
+        if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
+            model, _ = runs.load_model(out, "last", compile=True)
+            model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"]),
+                          jit_compile=devices["jit_compile"])
+            initial_epoch = done_epochs
+        else:
+            options = {"synchronized_bn": True} if replicas > 1 else {}  # BatchNorm over the global batch
+            model = build_model(settings["arch"], settings["image_size"], settings["encoding"], **options)
+            model.compile(optimizer=keras.optimizers.Adam(settings["lr"]), loss=_loss(settings["loss"]),
+                          jit_compile=devices["jit_compile"])
+            initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
     check_free_space(out, model.count_params())
     if initial_epoch:
         print(f"resuming {out} at epoch {initial_epoch + 1}/{settings['epochs']}")
@@ -226,7 +242,8 @@ def main(argv=None):
     print(f"training {settings['arch']} ({model.count_params():,} params, {encoding.name}) on "
           f"{n_train} images ({len(val_infos)} val, {len(skipped)} skipped) at "
           f"{settings['image_size']}px, batch {settings['batch_size']}, {steps} steps/epoch; "
-          f"GPUs: {', '.join(devices['gpus']) or 'none'}, jit={devices['jit_compile']}, "
+          f"GPUs: {', '.join(devices['gpus']) or 'none'}, {devices['strategy']} x{replicas}, "
+          f"jit={devices['jit_compile']}, "
           f"policy={devices['dtype_policy']}", flush=True)
     started = time.time()
     try:

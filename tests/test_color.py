@@ -79,3 +79,19 @@ def test_gray_has_zero_chroma():
     lab = color.rgb_to_lab(gray).numpy()
     luv = color.rgb_to_luv(gray).numpy()
     assert np.abs(lab[:, 1:]).max() < 1e-2 and np.abs(luv[:, 1:]).max() < 1e-2
+
+
+def test_uint8_fast_paths_match_the_exact_conversions():
+    """The look-up-table paths used at full resolution: exact from uint8, at most one level to uint8."""
+    import tensorflow as tf
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (1, 300, 300, 3), dtype=np.uint8)
+    exact_l = color.lab_lightness(image.astype(np.float32) / 255.0).numpy()
+    np.testing.assert_allclose(color.lab_lightness_from_uint8(image).numpy(), exact_l, atol=1e-2)
+    lab = color.rgb_to_lab(rng.random((200_000, 3)).astype(np.float32)).numpy()
+    lab[:, 1:] += rng.normal(0, 20, (200_000, 2))  # include out-of-gamut chroma, as predictions have
+    xyz = color.lab_to_xyz(lab)
+    exact = np.round(color.xyz_to_rgb(xyz).numpy() * 255.0)
+    for fast in (color.xyz_to_uint8(xyz), color.lab_to_uint8(lab)):
+        difference = np.abs(fast.numpy().astype(np.float64) - exact)
+        assert difference.max() <= 1 and (difference > 0).mean() < 0.02

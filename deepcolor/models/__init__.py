@@ -12,13 +12,13 @@ class Arch:
     name: str
     encoding: str        # default target encoding (SPEC)
     description: str
-    build: callable      # build(image_size, encoding) -> keras.Model
+    build: callable      # build(image_size, encoding, **options) -> keras.Model
 
 
-def _build_unet(image_size, encoding):
+def _build_unet(image_size, encoding, **options):
     enc = get_encoding(encoding)
     return UNet(image_size=image_size, output_channels=enc.channels,
-                output_activation=enc.output_activation)
+                output_activation=enc.output_activation, **options)
 
 
 ARCHS = {a.name: a for a in [
@@ -34,6 +34,7 @@ def get_arch(name):
         raise SystemExit(f"error: unknown --arch {name!r}; known: {', '.join(ARCHS)}") from None
 
 
-def build_model(arch, image_size, encoding=None):
+def build_model(arch, image_size, encoding=None, **options):
+    """options go to the model's constructor (e.g. synchronized_bn=True under tf.distribute)."""
     spec = get_arch(arch)
-    return spec.build(image_size, encoding or spec.encoding)
+    return spec.build(image_size, encoding or spec.encoding, **options)

@@ -13,36 +13,42 @@ import keras
 from keras import layers
 
 
-def apply_encoder_block(x, filters, leaky_alpha, name):
+def apply_encoder_block(x, filters, leaky_alpha, name, synchronized_bn=False):
     x = layers.Conv2D(filters, 3, strides=2, padding="same", name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return layers.LeakyReLU(negative_slope=leaky_alpha, name=f"{name}_act")(x)
 
 
-def apply_decoder_block(x, skip, filters, dropout, name):
+def apply_decoder_block(x, skip, filters, dropout, name, synchronized_bn=False):
     x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", name=f"{name}_upconv")(x)
     x = layers.Concatenate(name=f"{name}_concat")([x, skip])
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return layers.ReLU(name=f"{name}_act")(x)
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
 class UNet(keras.Model):
-    """Seed-002 U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None)."""
+    """Seed-002 U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None).
+
+    synchronized_bn: BatchNorm statistics over the global batch under a multi-replica
+    tf.distribute strategy (what single-device training computes), instead of per replica.
+    """
 
     def __init__(self, image_size=256, filters=(64, 128, 256, 512), leaky_alpha=0.01,
-                 dropout=0.5, output_channels=3, output_activation="sigmoid", **kwargs):
+                 dropout=0.5, output_channels=3, output_activation="sigmoid", synchronized_bn=False,
+                 **kwargs):
         depth = len(filters)
         if image_size is not None and image_size % (2 ** depth):
             raise ValueError(f"UNet: image_size {image_size} must be divisible by {2 ** depth}")
         inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")
         skips, x = [], inputs
         for i, f in enumerate(filters):
-            x = apply_encoder_block(x, f, leaky_alpha, name=f"enc{i + 1}")
+            x = apply_encoder_block(x, f, leaky_alpha, name=f"enc{i + 1}", synchronized_bn=synchronized_bn)
             skips.append(x)
         for i, f in enumerate(reversed(filters[:-1])):
-            x = apply_decoder_block(x, skips[depth - 2 - i], f, dropout, name=f"dec{i + 1}")
+            x = apply_decoder_block(x, skips[depth - 2 - i], f, dropout, name=f"dec{i + 1}",
+                                    synchronized_bn=synchronized_bn)
         x = layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same", name="out_upconv")(x)
         # float32 output so mixed-precision training computes its loss in full precision.
         outputs = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
@@ -54,12 +60,13 @@ class UNet(keras.Model):
         self.dropout = dropout
         self.output_channels = output_channels
         self.output_activation = output_activation
+        self.synchronized_bn = synchronized_bn
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
                 "filters": list(self.filters), "leaky_alpha": self.leaky_alpha,
                 "dropout": self.dropout, "output_channels": self.output_channels,
-                "output_activation": self.output_activation}
+                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn}
 
     @classmethod
     def from_config(cls, config):
