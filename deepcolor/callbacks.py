@@ -94,9 +94,10 @@ class EpochHistory(keras.callbacks.Callback):
 class BestCheckpoint(keras.callbacks.Callback):
     """Saves best.keras whenever val_loss improves on the best so far, across restarts."""
 
-    def __init__(self, run_dir, guard, monitor="val_loss"):
+    def __init__(self, run_dir, guard, monitor="val_loss", model_to_save=None):
         super().__init__()
         self.run_dir, self.guard, self.monitor = run_dir, guard, monitor
+        self.model_to_save = model_to_save  # the plain model when fit() drives a wrapper of it
         best = runs.read_json(os.path.join(run_dir, "best.json"))
         self.best = best[monitor] if best else math.inf
 
@@ -105,5 +106,5 @@ class BestCheckpoint(keras.callbacks.Callback):
         if self.guard.failed or value is None or not math.isfinite(value) or value >= self.best:
             return
         self.best = float(value)
-        runs.save_model(self.model, os.path.join(self.run_dir, "best.keras"))
+        runs.save_model(self.model_to_save or self.model, os.path.join(self.run_dir, "best.keras"))
         runs.write_json(os.path.join(self.run_dir, "best.json"), {"epoch": epoch + 1, self.monitor: self.best})

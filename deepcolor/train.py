@@ -59,6 +59,9 @@ def build_parser():
                         "(auto = mirrored over several GPUs, else one device)")
     p.add_argument("--cpu-devices", type=int, default=1,
                    help="split the CPU into this many logical devices (multi-replica runs without GPUs)")
+    p.add_argument("--color-on", default="auto", choices=("auto", "device", "pipeline"),
+                   help="where the color conversion runs: in the tf.data pipeline (CPU) or inside the "
+                        "training step on the accelerator (auto = device when a GPU is present)")
     p.add_argument("--cache", default="memory", choices=("memory", "none"),
                    help="cache decoded, resized uint8 images in memory after the first epoch")
     p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
@@ -141,7 +144,10 @@ def select_devices(settings):
     elif mode == "fp16":
         policy = "mixed_float16"
     keras.mixed_precision.set_global_policy(policy)
-    return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy}
+    color_on = settings["color_on"]
+    if color_on == "auto":
+        color_on = "device" if gpus or settings["strategy"] == "tpu" else "pipeline"
+    return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
 
 def main(argv=None):
@@ -156,6 +162,7 @@ def main(argv=None):
     from deepcolor.data import (resolve_source, scan_records, split_records, subsample, write_splits)
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.data.split import parse_fractions
+    from deepcolor.device_colors import EncodedTargetLoss, on_device_model
     from deepcolor.distribute import make_strategy, split_cpu
     from deepcolor.encodings import get_encoding
     from deepcolor.models import build_model
@@ -218,17 +225,24 @@ def main(argv=None):
             model.compile(optimizer=keras.optimizers.Adam(settings["lr"]), loss=_loss(settings["loss"]),
                           jit_compile=devices["jit_compile"])
             initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
+        trainable = model  # what fit() drives; checkpoints always hold `model`
+        if devices["color_on"] == "device":
+            trainable = on_device_model(model, encoding.name)
+            trainable.compile(optimizer=model.optimizer, loss=EncodedTargetLoss(encoding.name, settings["loss"]),
+                              jit_compile=devices["jit_compile"])
     check_free_space(out, model.count_params())
     if initial_epoch:
         print(f"resuming {out} at epoch {initial_epoch + 1}/{settings['epochs']}")
 
     # The data order depends only on (seed, epoch): a resumed run sees what an uninterrupted one would.
+    encode = devices["color_on"] == "pipeline"
     train_ds = training_dataset(train_infos, encoding, settings["image_size"], settings["batch_size"],
                                 resize=settings["resize"], shuffle=True, seed=settings["seed"],
                                 cache=settings["cache"] == "memory", repeat=True,
-                                skip_batches=initial_epoch * steps)
+                                skip_batches=initial_epoch * steps, encode=encode)
     val_ds = training_dataset(val_infos, encoding, settings["image_size"], settings["batch_size"],
-                              resize=settings["resize"], shuffle=False, cache=settings["cache"] == "memory")
+                              resize=settings["resize"], shuffle=False, cache=settings["cache"] == "memory",
+                              encode=encode)
 
     guard = NonFiniteLossGuard()
     callbacks = [
@@ -236,18 +250,18 @@ def main(argv=None):
         guard,
         RunBackup(backup_dir, guard),
         EpochHistory(out, settings["batch_size"] * steps, guard),
-        BestCheckpoint(out, guard),
+        BestCheckpoint(out, guard, model_to_save=model),
         keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
     ]
     print(f"training {settings['arch']} ({model.count_params():,} params, {encoding.name}) on "
           f"{n_train} images ({len(val_infos)} val, {len(skipped)} skipped) at "
           f"{settings['image_size']}px, batch {settings['batch_size']}, {steps} steps/epoch; "
           f"GPUs: {', '.join(devices['gpus']) or 'none'}, {devices['strategy']} x{replicas}, "
-          f"jit={devices['jit_compile']}, "
+          f"colors on {devices['color_on']}, jit={devices['jit_compile']}, "
           f"policy={devices['dtype_policy']}", flush=True)
     started = time.time()
     try:
-        model.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
+        trainable.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
                   initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
     except OSError as e:  # disk full or the directory vanished mid-run: checkpoints are atomic
         raise SystemExit(f"error: writing to {out} failed ({e.strerror or e}); the last complete "

@@ -196,8 +196,11 @@ def encode_batch(encoding):
 
 
 def training_dataset(infos, encoding, image_size, batch_size, resize="squash", shuffle=True,
-                     seed=0, cache=True, repeat=False, skip_batches=0):
+                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True):
     """Batches of (gray input [B,S,S,1], target [B,S,S,C]) as float32.
+
+    encode=False yields (rgb, rgb) uint8 batches instead, for color conversion on the device
+    (see deepcolor/device_colors.py).
 
     With repeat=True the stream is endless and epoch k's order depends only on (seed, k), so
     skipping the batches of finished epochs resumes exactly where an interrupted run stopped.
@@ -214,5 +217,5 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
         ds = ds.repeat()
     if skip_batches:
         ds = ds.skip(skip_batches)
-    ds = ds.map(encode_batch(encoding), num_parallel_calls=_parallelism())
+    ds = ds.map(encode_batch(encoding) if encode else (lambda rgb: (rgb, rgb)), num_parallel_calls=_parallelism())
     return ds.prefetch(2).with_options(_options())
