@@ -38,8 +38,10 @@ def test_training_with_colors_on_device_matches_the_pipeline_and_saves_plain_mod
     assert "colors on device" in proc.stdout
     from deepcolor.runs import load_model, read_history
     a, b = read_history(str(tmp_path / "pipeline")), read_history(str(tmp_path / "device"))
-    for x, y in zip(a, b):  # the same computation in another place: equal up to float rounding
-        assert y["loss"] == pytest.approx(x["loss"], rel=1e-4) and y["val_loss"] == pytest.approx(x["val_loss"], rel=1e-4)
+    # The same float ops compiled into another graph round differently (seen: 4e-5 relative after
+    # one epoch, 2e-4 after two, as training amplifies it); tolerance 0.1 %.
+    for x, y in zip(a, b):
+        assert y["loss"] == pytest.approx(x["loss"], rel=1e-3) and y["val_loss"] == pytest.approx(x["val_loss"], rel=1e-3)
     model, _ = load_model(str(tmp_path / "device"))
     assert model.input_shape == (None, 32, 32, 1)  # checkpoints hold the plain gray-input model
     proc = run_module("deepcolor.train", *args, "--epochs", "3", "--color-on", "device", "--out", tmp_path / "device")
