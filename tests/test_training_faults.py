@@ -66,3 +66,29 @@ def test_a_disk_too_small_for_the_checkpoints_is_refused_before_training(small_d
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: {small_disk / 'run'} has 2") and "need about 175 MB" in last
     assert "Traceback" not in proc.stderr and "Epoch 1" not in proc.stdout
+
+
+def test_mixed_precision_trains_with_float32_outputs(tmp_path):
+    """bf16 mixed precision (what --mixed-precision auto picks on recent GPUs), here on the CPU."""
+    out = tmp_path / "bf16"
+    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "1", "--mixed-precision", "bf16", "--out", out)
+    assert "policy=mixed_bfloat16" in proc.stdout
+    config = json.load(open(out / "config.json"))
+    assert config["devices"]["dtype_policy"] == "mixed_bfloat16"
+    history = open(out / "history.csv").read().strip().splitlines()
+    assert len(history) == 2 and all(np.isfinite(float(v)) for v in history[1].split(",")[1:3])
+    # Under the policy the layers compute in bf16 with float32 weights and a float32 output; a saved
+    # model reloads under the loading process's policy (float32 for inference, bf16 when resuming).
+    import keras
+    from deepcolor.models import build_model
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = build_model("unet", 32)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert model.get_layer("enc1_conv").compute_dtype == "bfloat16"
+    assert model.get_layer("enc1_conv").kernel.dtype == "float32"
+    x = np.random.default_rng(0).random((1, 32, 32, 1), dtype=np.float32)
+    assert model.predict(x, verbose=0).dtype == np.float32  # the loss is computed in float32
+    reloaded = keras.saving.load_model(out / "best.keras", compile=False)
+    assert reloaded.predict(x, verbose=0).dtype == np.float32
