@@ -79,3 +79,10 @@ def test_batch_must_split_evenly_across_replicas(tmp_path):
                       "--strategy", "mirrored", "--cpu-devices", "2", "--out", tmp_path / "r", check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip().endswith("must be a multiple of the 2 replicas of --strategy mirrored")
+
+
+def test_tpu_strategy_without_a_tpu_is_one_line(tmp_path):
+    proc = run_module("deepcolor.train", "--data", "sample", "--image-size", "32", "--strategy", "tpu",
+                      "--out", tmp_path / "r", check=False, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: --strategy tpu: no TPU reachable")
