@@ -15,6 +15,7 @@ import sys
 
 from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
+from deepcolor.data.sources import list_folder
 
 
 def build_parser():
@@ -55,7 +56,6 @@ def plan_outputs(paths, out_dir, fmt):
     jobs, problems = [], []
     for path in paths:
         if os.path.isdir(path) and not path.lower().endswith(IMAGE_EXTENSIONS):
-            from deepcolor.data.sources import list_folder
             for record in list_folder(path):
                 jobs.append((record.path, os.path.join(out_dir, os.path.splitext(record.id)[0] + "." + fmt)))
         elif os.path.lexists(path):

@@ -157,7 +157,8 @@ def resize_image(image, size, mode="squash"):
     return tf.clip_by_value(out, 0.0, 255.0)
 
 
-def to_uint8(image):
+def pixels_to_uint8(image):
+    """Float pixel values in [0, 255] -> uint8 (inference.to_uint8 takes [0, 1] instead)."""
     return tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
 
 
@@ -182,7 +183,7 @@ def resized_images(infos, sizes, resize="squash"):
 
     def load(path, orientation, is_native):
         image = decode_file(path, orientation, is_native)
-        out = tuple(to_uint8(resize_image(image, s, resize)) for s in sizes)
+        out = tuple(pixels_to_uint8(resize_image(image, s, resize)) for s in sizes)
         return out[0] if len(out) == 1 else out
 
     return ds.map(load, num_parallel_calls=_parallelism()).with_options(_options())
