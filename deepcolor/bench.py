@@ -341,13 +341,12 @@ def main(argv=None):
     from PIL import Image
     from deepcolor import runs
     from deepcolor.data import resolve_source, scan_records
-    from deepcolor.data.sources import subsample
 
     if args.quick:
         args.images, args.sizes, args.batch_size, args.repeats, args.train_steps = 16, "64", 8, 1, 2
         args.skip_jit = True
     sizes = [int(s) for s in args.sizes.split(",")]
-    usable, _ = scan_records(subsample(resolve_source(args.data), args.images * 2, seed=0), log=lambda line: None)
+    usable, _ = scan_records(resolve_source(args.data, args.images * 2, seed=0), log=lambda line: None)
     # Upright photos only: the seed loader ignores EXIF orientation, ours applies it.
     paths = [info.path for _, info in usable if info.orientation == 1][:args.images]
     if len(paths) < args.batch_size:

@@ -24,7 +24,7 @@ def build_parser():
     p = argparse.ArgumentParser(prog="python -m deepcolor.evaluate", description=__doc__,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--run", required=True, help="run directory written by deepcolor.train")
-    p.add_argument("--data", default=None, help="image source to evaluate on (default: the run's own)")
+    p.add_argument("--data", default=None, help="image source to evaluate on (default: the run's own); same specs as train --data")
     p.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
                    help="which split of the source (same seeded hash split as training)")
     p.add_argument("--which", default="best", choices=("best", "last"), help="checkpoint to evaluate")
@@ -52,7 +52,7 @@ def evaluate(run_dir, data=None, split="test", which="best", metric_size=256, ba
     import numpy as np
     import tensorflow as tf
     from deepcolor import plots, runs
-    from deepcolor.data import resolve_source, scan_records, split_records, subsample
+    from deepcolor.data import resolve_source, scan_records, split_records
     from deepcolor.data.pipeline import resized_images
     from deepcolor.data.split import parse_fractions
     from deepcolor.encodings import Rgb01, get_encoding
@@ -67,11 +67,14 @@ def evaluate(run_dir, data=None, split="test", which="best", metric_size=256, ba
     encoding = get_encoding(s["encoding"])
     size, resize = s["image_size"], s["resize"]
 
-    records = resolve_source(data or s["data"])
-    if data is None:
-        records = subsample(records, s["max_samples"], s["seed"])
+    records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])
     if split != "all":
-        records = split_records(records, parse_fractions(s["split"]), s["seed"])[split]
+        splits = split_records(records, parse_fractions(s["split"]), s["seed"])
+        if records and not splits[split]:
+            sizes = ", ".join(f"{name} {len(part)}" for name, part in splits.items())
+            raise SystemExit(f"error: the {split} split of {data or s['data']} is empty ({sizes}); "
+                             f"pass --split with one that has images")
+        records = splits[split]
     usable, skipped = scan_records(records, max_pixels)
     if not usable:
         raise SystemExit(f"error: no usable images in the {split} split of {data or s['data']}")

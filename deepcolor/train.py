@@ -15,6 +15,7 @@ import time
 from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.pipeline import RESIZE_MODES
+from deepcolor.data.sources import SOURCES_HELP
 
 # Settings that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
@@ -29,9 +30,11 @@ def build_parser():
     p.add_argument("--encoding", default=None,
                    help="target encoding: rgb01, rgb_pm1, ab_pm1, uv01 (default: the arch's own)")
     p.add_argument("--data", default="sample",
-                   help="image source: 'sample' (photos bundled with scikit-image) or folder:PATH")
+                   help="image source (default: sample, photos bundled with scikit-image); one of "
+                        f"{SOURCES_HELP} (README: Data)")
     p.add_argument("--max-samples", type=int, default=0,
-                   help="use a seeded random subset of at most this many images (0 = all)")
+                   help="use a seeded random subset of at most this many images (0 = all; hub sources: "
+                        "5000, and per source for deepcolor_mix)")
     p.add_argument("--split", default="0.8,0.1,0.1",
                    help="train,val,test fractions; files are assigned by a seeded hash of their path")
     p.add_argument("--image-size", type=int, default=256, help="training resolution (square)")
@@ -159,7 +162,7 @@ def main(argv=None):
     import tensorflow as tf
     from deepcolor import runs
     from deepcolor.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
-    from deepcolor.data import (resolve_source, scan_records, split_records, subsample, write_splits)
+    from deepcolor.data import resolve_source, scan_records, split_records, write_splits
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.data.split import parse_fractions
     from deepcolor.device_colors import EncodedTargetLoss, on_device_model
@@ -183,7 +186,7 @@ def main(argv=None):
 
     # Data: list -> subset -> split -> scan (bad files are reported and skipped, never fatal).
     fractions = parse_fractions(settings["split"])
-    records = subsample(resolve_source(settings["data"]), settings["max_samples"], settings["seed"])
+    records = resolve_source(settings["data"], settings["max_samples"], settings["seed"])
     splits = split_records(records, fractions, settings["seed"])
     write_splits(os.path.join(out, "splits.json"), splits, fractions, settings["seed"])
     usable, skipped = {}, []

@@ -82,6 +82,13 @@ def test_subsample_is_deterministic_and_bounded():
     assert subsample(records, 0, 3) == records
 
 
+def test_subsample_is_independent_of_the_split():
+    # Regression: subset and split once used the same hash, so a subset fell entirely into train.
+    records = [Record(id=f"img{i}.jpg", path=f"/x/img{i}.jpg", group=f"img{i}.jpg") for i in range(2000)]
+    splits = split_records(subsample(records, 400, 0), (0.8, 0.1, 0.1), 0)
+    assert 280 <= len(splits["train"]) <= 360 and 20 <= len(splits["val"]) <= 60 and 20 <= len(splits["test"]) <= 60
+
+
 def test_sample_source_keeps_each_photo_in_one_split():
     records = sample_records()
     assert len(records) >= 60

@@ -8,6 +8,7 @@ files (by their missing end marker).
 """
 
 import dataclasses
+import io
 import os
 import warnings
 
@@ -36,18 +37,24 @@ class ImageInfo:
     width: int
     height: int
     orientation: int  # EXIF orientation tag, 1 = upright
+    # Encoded bytes for images that live in memory (hub datasets, TFDS, shards), not in a file;
+    # `path` then names the sample (e.g. "places365:train/000123") for messages.
+    data: bytes = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def tf_native(self):
         return (self.format, self.mode) in TF_NATIVE
 
 
-def _has_end_marker(path, fmt):
+def _has_end_marker(path, fmt, data=None):
     """JPEG must end with EOI (FFD9), PNG with its IEND chunk; a missing marker means truncation."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as f:
-        f.seek(max(0, size - 64))
-        tail = f.read()
+    if data is not None:
+        tail = data[-64:]
+    else:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            f.seek(max(0, size - 64))
+            tail = f.read()
     if fmt == "JPEG":
         return b"\xff\xd9" in tail  # some encoders pad after EOI, so search the last bytes
     if fmt == "PNG":
@@ -55,17 +62,21 @@ def _has_end_marker(path, fmt):
     return True
 
 
-def scan_image(path, max_pixels=DEFAULT_MAX_PIXELS):
-    """Returns ImageInfo for a usable image file, or raises BadImageError naming the problem."""
-    if os.path.isdir(path):
+def scan_image(path, max_pixels=DEFAULT_MAX_PIXELS, data=None):
+    """Returns ImageInfo for a usable image, or raises BadImageError naming the problem.
+
+    With `data` (encoded bytes held in memory) the same checks run on the bytes and `path` is
+    only the sample's name.
+    """
+    if data is None and os.path.isdir(path):
         raise BadImageError("is a directory, not an image file")
     try:
-        size = os.path.getsize(path)
+        size = len(data) if data is not None else os.path.getsize(path)
         if size == 0:
-            raise BadImageError("empty file (0 bytes)")
+            raise BadImageError("empty file (0 bytes)" if data is None else "empty image (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as im:
+            with Image.open(io.BytesIO(data) if data is not None else path) as im:
                 fmt, mode, (width, height) = im.format, im.mode, im.size
                 try:
                     orientation = int(im.getexif().get(0x0112, 1) or 1)
@@ -87,9 +98,9 @@ def scan_image(path, max_pixels=DEFAULT_MAX_PIXELS):
         raise BadImageError(
             f"{width}x{height} = {width * height / 1e6:.0f} MP exceeds the pixel limit of "
             f"{max_pixels / 1e6:.0f} MP (raise --max-pixels if this is intended)")
-    if not _has_end_marker(path, fmt):
+    if not _has_end_marker(path, fmt, data):
         raise BadImageError(f"truncated {fmt} file (no end marker)")
-    return ImageInfo(path, fmt, mode, width, height, orientation if 1 <= orientation <= 8 else 1)
+    return ImageInfo(path, fmt, mode, width, height, orientation if 1 <= orientation <= 8 else 1, data)
 
 
 def _short(e):
@@ -113,16 +124,15 @@ def pil_to_rgb(im):
     return np.asarray(im.convert("RGB")), alpha
 
 
-def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
-    """Decodes a file fully with PIL, EXIF orientation applied: (HxWx3 uint8, alpha or None).
-
-    Raises BadImageError with a one-line reason for anything unusable.
+def read_image(path, max_pixels=DEFAULT_MAX_PIXELS, data=None):
+    """Decodes a file (or in-memory `data`) fully with PIL, EXIF orientation applied:
+    (HxWx3 uint8, alpha or None). Raises BadImageError with a one-line reason for anything unusable.
     """
-    scan_image(path, max_pixels)
+    scan_image(path, max_pixels, data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as im:
+            with Image.open(io.BytesIO(data) if data is not None else path) as im:
                 im.seek(0)  # first frame of animations
                 im = ImageOps.exif_transpose(im)
                 return pil_to_rgb(im)
@@ -132,12 +142,12 @@ def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
         raise BadImageError(f"cannot decode ({_short(e)})") from None
 
 
-def read_rgb_for_tf(path):
-    """numpy_function body for the tf.data pipeline: RGB uint8, no EXIF transpose (done in-graph)."""
-    path = path.decode() if isinstance(path, bytes) else str(path)
+def decode_rgb_for_tf(data):
+    """numpy_function body for the tf.data pipeline: encoded bytes -> RGB uint8, no EXIF transpose
+    (done in-graph). For the formats TensorFlow cannot decode itself."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data)) as im:
             im.seek(0)
             rgb, _ = pil_to_rgb(im)
     return np.ascontiguousarray(rgb)

@@ -13,7 +13,7 @@ import sys
 
 import tensorflow as tf
 
-from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, read_rgb_for_tf, scan_image
+from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, decode_rgb_for_tf, scan_image
 
 RESIZE_MODES = ("squash", "crop", "letterbox")
 
@@ -28,7 +28,7 @@ def scan_records(records, max_pixels=DEFAULT_MAX_PIXELS, log=None):
 
     def scan(record):
         try:
-            return record, scan_image(record.path, max_pixels), None
+            return record, scan_image(record.path, max_pixels, record.data), None
         except BadImageError as e:
             return record, None, str(e)
 
@@ -115,14 +115,19 @@ def decode_bytes(data, max_pixels=None):
     return tf.ensure_shape(image, [None, None, 3])
 
 
-def decode_file(path, orientation, native):
-    """Decodes one file to HxWx3 uint8, upright. TF-native formats decode in-graph, others via PIL."""
+def decode_upright(data, orientation, native):
+    """Encoded bytes -> HxWx3 uint8, upright. TF-native formats decode in-graph, others via PIL."""
     def pil_decode():
-        image = tf.numpy_function(read_rgb_for_tf, [path], tf.uint8, stateful=False)
+        image = tf.numpy_function(decode_rgb_for_tf, [data], tf.uint8, stateful=False)
         return tf.ensure_shape(image, [None, None, 3])
 
-    image = tf.cond(native, lambda: decode_bytes(tf.io.read_file(path)), pil_decode)
+    image = tf.cond(native, lambda: decode_bytes(data), pil_decode)
     return apply_exif_orientation(image, orientation)
+
+
+def decode_file(path, orientation, native):
+    """Decodes one file to HxWx3 uint8, upright."""
+    return decode_upright(tf.io.read_file(path), orientation, native)
 
 
 def letterbox_box(height, width, size):
@@ -174,15 +179,41 @@ def _parallelism():
     return max(2, os.cpu_count() or 2)
 
 
-def resized_images(infos, sizes, resize="squash"):
-    """Dataset of uint8 images resized to each size in `sizes` (a tuple per element if several)."""
+def _encoded_slices(infos):
+    """(dataset of per-image slices, read fn: slice -> (encoded bytes, EXIF orientation, TF-native?)),
+    for files and in-memory images alike.
+
+    Files are read in-graph; in-memory bytes (hub datasets, TFDS, shards) are handed over by
+    index, so they never go through a graph constant (2 GB limit) nor to disk.
+    """
     paths = [info.path for info in infos]
     orientations = [info.orientation for info in infos]
     native = [info.tf_native for info in infos]
-    ds = tf.data.Dataset.from_tensor_slices((paths, orientations, native))
+    blobs = [info.data for info in infos]
+    in_memory = [blob is not None for blob in blobs]
+    ds = tf.data.Dataset.from_tensor_slices((paths, orientations, native, in_memory, tf.range(len(infos))))
 
-    def load(path, orientation, is_native):
-        image = decode_file(path, orientation, is_native)
+    def blob(index):
+        return blobs[int(index)]
+
+    def read(path, orientation, is_native, is_in_memory, index):
+        if any(in_memory):
+            data = tf.cond(is_in_memory,
+                           lambda: tf.ensure_shape(tf.numpy_function(blob, [index], tf.string, stateful=False), []),
+                           lambda: tf.io.read_file(path))
+        else:
+            data = tf.io.read_file(path)
+        return data, orientation, is_native
+
+    return ds, read
+
+
+def resized_images(infos, sizes, resize="squash"):
+    """Dataset of uint8 images resized to each size in `sizes` (a tuple per element if several)."""
+    ds, read = _encoded_slices(infos)
+
+    def load(*slices):
+        image = decode_upright(*read(*slices))
         out = tuple(pixels_to_uint8(resize_image(image, s, resize)) for s in sizes)
         return out[0] if len(out) == 1 else out
 

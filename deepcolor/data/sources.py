@@ -1,10 +1,19 @@
-"""Where images come from: `--data` specs resolve to a list of Records (one per image file).
+"""Where images come from: `--data` specs resolve to a list of Records (one per image).
 
-Specs:
-- ``folder:PATH`` every image under PATH, recursively (jpg, jpeg, png, bmp, gif (first frame),
+Specs (README "Data" has the details, defaults and licenses):
+- ``folder:PATH``   every image under PATH, recursively (jpg, jpeg, png, bmp, gif (first frame),
   webp, tif/tiff), identified by its path relative to PATH.
-- ``sample``     real photos that ship with scikit-image (no network), cut into tiles, with a fixed
+- ``sample``        real photos that ship with scikit-image (no network), cut into tiles, with a fixed
   split by source photo so no photo leaks across splits. Used by `make demo` and tests.
+- ``coco[:ZOO_NAME|FIFTYONE_DATASET|DIR][@SPLIT]``   COCO through FiftyOne (deepcolor/data/coco.py).
+- ``places365[:HUB_ID|DIR][@SPLIT]``, ``ade20k[...]`` Hugging Face `datasets`, streamed (hf.py).
+- ``cifar10[:TFDS_DATA_DIR]``   CIFAR-10 through `tfds.load` (cifar.py).
+- ``deepcolor_mix``  002's data: each of coco, places365, ade20k (5,000 each by default), split
+  exactly 80/20 train/val per source.
+- ``shards:PATH``    TFRecord shards written by datasets_prep/make_shards.py (shards.py).
+
+Files are read by path; hub, TFDS and shard images are held as encoded bytes in memory
+(`Record.data`), never written out as files.
 """
 
 import dataclasses
@@ -21,7 +30,15 @@ class Record:
     id: str      # stable identity, e.g. the path relative to the folder root
     path: str    # file to read
     group: str   # split unit: records of one group always share a split (no leakage)
-    split: str = ""  # a predefined split ("train"/"val"/"test"), or "" to split by hash
+    # A predefined split ("train"/"val"/"test"), "" to split by hash, or "trainval" to split by
+    # hash between train and val only (sources that bring their own test split, e.g. CIFAR-10).
+    split: str = ""
+    data: bytes = dataclasses.field(default=None, repr=False, compare=False)  # in-memory encoded image
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def list_folder(root):
@@ -89,19 +106,78 @@ def _tile(photo, index):
     return photo[y:y + th, x:x + tw]
 
 
-def resolve_source(spec):
-    """`--data` spec -> list of Records (sorted, deterministic)."""
+# Hub sources: where each comes from by default. Environment variables override the defaults,
+# which is also how deepcolor_mix is pointed at local copies: DEEPCOLOR_COCO=/data/coco etc.
+HUB_DEFAULTS = {
+    "coco": ("DEEPCOLOR_COCO", "coco-2017", "validation"),          # FiftyOne zoo name, zoo split
+    "places365": ("DEEPCOLOR_PLACES365", "ljnlonoljpiljm/places365-256px", "train"),  # HF hub id, split
+    "ade20k": ("DEEPCOLOR_ADE20K", "1aurent/ADE20K", "train"),
+    "cifar10": ("DEEPCOLOR_CIFAR10", None, None),                    # a TFDS data_dir (None: TFDS's default)
+}
+HUB_DEFAULT_SAMPLES = 5000  # 002's subset size per source, used when --max-samples is 0
+MIX_SOURCES = ("coco", "places365", "ade20k")
+MIX_TRAIN_FRACTION = 0.8  # 002: 4,000 train / 1,000 val of each source's 5,000
+SOURCES_HELP = ("folder:PATH, sample, coco[:ZOO|DATASET|DIR][@SPLIT], places365[:HUB_ID|DIR][@SPLIT], "
+                "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix, shards:PATH")
+
+
+def parse_hub_spec(spec):
+    """'places365:ID@split' -> ('places365', 'ID', 'split') with defaults filled in."""
+    name, _, rest = spec.partition(":")
+    env, default_id, default_split = HUB_DEFAULTS[name]
+    split = default_split
+    if "@" in rest.rsplit("/", 1)[-1]:
+        rest, _, split = rest.rpartition("@")
+    return name, rest or os.environ.get(env) or default_id, split
+
+
+def resolve_source(spec, max_samples=0, seed=0):
+    """`--data` spec -> list of Records (sorted, deterministic), at most max_samples of them
+    (a seeded random subset; hub sources only fetch that many)."""
+    name = spec.partition(":")[0]
     if spec == "sample":
-        return sample_records()
-    if spec.startswith("folder:"):
-        return list_folder(spec[len("folder:"):])
-    raise SystemExit(f"error: unknown --data source {spec!r}; use folder:PATH or sample")
+        return subsample(sample_records(), max_samples, seed)
+    if name == "folder" and ":" in spec:
+        return subsample(list_folder(spec[len("folder:"):]), max_samples, seed)
+    if name == "shards" and ":" in spec:
+        from deepcolor.data.shards import shard_records
+        return shard_records(spec[len("shards:"):], max_samples, seed)
+    if spec == "deepcolor_mix":
+        return mix_records(max_samples, seed)
+    if name in HUB_DEFAULTS:
+        name, source, split = parse_hub_spec(spec)
+        if name == "cifar10":
+            from deepcolor.data.cifar import cifar10_records, default_data_dir
+            return cifar10_records(source or default_data_dir(), max_samples, seed)
+        if not max_samples and not os.path.isdir(os.path.expanduser(source)):
+            max_samples = HUB_DEFAULT_SAMPLES  # never stream a whole hub dataset by accident
+        if name == "coco":
+            from deepcolor.data.coco import coco_records
+            return coco_records(source, split, max_samples, seed)
+        from deepcolor.data.hf import hf_records
+        return hf_records(name, source, split, max_samples, seed)
+    raise SystemExit(f"error: unknown --data source {spec!r}; use one of: {SOURCES_HELP}")
+
+
+def mix_records(max_samples, seed):
+    """002's mix: max_samples (default 5,000) of each source, each split exactly 80/20 train/val
+    by a seeded ranking, so the split sizes are exact and no image is in two splits."""
+    per_source = max_samples or HUB_DEFAULT_SAMPLES
+    records = []
+    for name in MIX_SOURCES:
+        part = resolve_source(name, per_source, seed)
+        ranked = sorted(part, key=lambda r: hashlib.sha256(f"{seed}|mix|{r.id}".encode()).hexdigest())
+        n_train = round(len(ranked) * MIX_TRAIN_FRACTION)
+        records += [dataclasses.replace(r, split="train" if k < n_train else "val") for k, r in enumerate(ranked)]
+    return sorted(records, key=lambda r: r.id)
 
 
 def subsample(records, max_samples, seed):
     """A deterministic random subset of at most max_samples records (by seeded hash of the id)."""
     if not max_samples or len(records) <= max_samples:
         return records
-    ranked = sorted(records, key=lambda r: hashlib.sha256(f"{seed}|{r.id}".encode()).hexdigest())
+    # Salted differently from the split's hash: with the same hash the subset would be exactly the
+    # records that hash lowest, i.e. all of them in the train split.
+    ranked = sorted(records, key=lambda r: hashlib.sha256(f"{seed}|subset|{r.id}".encode()).hexdigest())
     keep = {r.id for r in ranked[:max_samples]}
     return [r for r in records if r.id in keep]

@@ -25,6 +25,9 @@ def hash_unit(seed, key):
 
 
 def assign_split(record, fractions, seed):
+    if record.split == "trainval":  # the source has its own test split: divide the rest
+        share = fractions[0] / max(fractions[0] + fractions[1], 1e-12)
+        return "train" if hash_unit(seed, record.group) < share else "val"
     if record.split:
         return record.split
     u = hash_unit(seed, record.group)

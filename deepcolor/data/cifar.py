@@ -1,0 +1,48 @@
+"""CIFAR-10 through TensorFlow Datasets (`tfds.load` with a data_dir).
+
+Images are read undecoded (their PNG bytes) so they take the pipeline's one decode path. TFDS's
+train split is divided into our train/val by the seeded hash; its test split is our test split.
+"""
+
+import os
+
+from deepcolor.data.network import require_network
+
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+
+
+def default_data_dir():
+    return os.environ.get("TFDS_DATA_DIR", os.path.join(os.path.expanduser("~"), "tensorflow_datasets"))
+
+
+def cifar10_records(data_dir, max_samples, seed, name="cifar10"):
+    import tensorflow_datasets as tfds
+
+    from deepcolor.data.sources import Record, subsample
+
+    from absl import logging as absl_logging
+
+    data_dir = os.path.abspath(os.path.expanduser(data_dir))
+    absl_logging.set_verbosity(absl_logging.ERROR)  # "no dataset_info.json" is what we check ourselves
+    try:
+        prepared = tfds.builder(name, data_dir=data_dir).is_prepared()
+    except Exception as e:
+        raise SystemExit(f"error: {name}: cannot open TFDS data_dir {data_dir}: {str(e).splitlines()[0][:200]}") from None
+    if not prepared:
+        require_network(CIFAR10_URL, f"{name} (TFDS, not prepared in {data_dir})",
+                        f"--data {name}:DATA_DIR reads a TFDS data_dir where {name} is already prepared")
+        try:
+            import importlib_resources  # noqa: F401  (TFDS's download path needs it and does not install it)
+        except ImportError:
+            raise SystemExit("error: tensorflow-datasets needs importlib_resources to download; "
+                             "pip install -r requirements.txt") from None
+    records = []
+    for tfds_split, our_split in (("train", "trainval"), ("test", "test")):
+        dataset = tfds.load(name, split=tfds_split, data_dir=data_dir, download=not prepared,
+                            decoders={"image": tfds.decode.SkipDecoding()})
+        for example in tfds.as_numpy(dataset):
+            ident = f"{name}/{example['id'].decode()}"
+            records.append(Record(id=ident, path=f"{name}:{example['id'].decode()}", group=ident,
+                                  split=our_split, data=example["image"]))
+    records.sort(key=lambda r: r.id)
+    return subsample(records, max_samples, seed)
