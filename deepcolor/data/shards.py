@@ -111,7 +111,7 @@ def _example(record, image):
     return tf.train.Example(features=tf.train.Features(feature={
         "image": bytes_feature(image), "id": bytes_feature(record.id.encode()),
         "group": bytes_feature(record.group.encode()), "split": bytes_feature(record.split.encode()),
-    })).SerializeToString()
+    })).SerializeToString(deterministic=True)  # map order fixed: same data, same checksum
 
 
 def _encoded_shard(items, settings):
@@ -141,6 +141,11 @@ def _encoded_shard(items, settings):
     return examples
 
 
+def _intact(folder, shard):
+    path = os.path.join(folder, shard["file"])
+    return os.path.isfile(path) and sha256_file(path) == shard["sha256"]
+
+
 def write_shards(out, settings, command="", overwrite=False, log=None):
     """Materializes settings["data"] into `out`; returns the manifest. Resumes an unfinished folder."""
     import tensorflow as tf
@@ -161,8 +166,9 @@ def write_shards(out, settings, command="", overwrite=False, log=None):
                                 for k in SETTINGS if manifest["settings"].get(k) != settings[k])
             raise SystemExit(f"error: {out} holds shards made with other settings ({changed}); "
                              f"use another --out or --overwrite")
-        if manifest.get("complete"):
-            log(f"{out}: already complete ({manifest['images']} images in {manifest['shard_count']} shards)")
+        if manifest.get("complete") and all(_intact(out, shard) for shard in manifest["shards"]):
+            log(f"{out}: already complete and intact ({manifest['images']} images in "
+                f"{manifest['shard_count']} shards)")
             return manifest
     elif os.path.exists(manifest_path):
         for name in os.listdir(out):
@@ -186,8 +192,7 @@ def write_shards(out, settings, command="", overwrite=False, log=None):
         name = shard_name(index, count)
         path = os.path.join(out, name)
         previous = done.get(name)
-        if (previous and previous["records"] == len(items) and os.path.isfile(path)
-                and sha256_file(path) == previous["sha256"]):
+        if previous and previous["records"] == len(items) and _intact(out, previous):
             manifest["shards"].append(previous)  # written by an earlier run and intact
         else:
             tmp = path + ".tmp"
