@@ -200,9 +200,9 @@ def test_shards_roundtrip_exact_bytes_and_resume_after_damage(tmp_path, hf_dirs)
 def test_shards_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()
-    for k in range(120):
-        Image.fromarray(stand_ins.photo(40, 48, seed=k)).save(photos / f"p{k:03d}.png")
-    args = ["--data", f"folder:{photos}", "--image-size", "32", "--shard-size", "2"]
+    for k in range(300):
+        Image.fromarray(stand_ins.photo(96, 128, seed=k)).save(photos / f"p{k:03d}.png")
+    args = ["--data", f"folder:{photos}", "--image-size", "32", "--shard-size", "5"]
     make_shards(*args, "--out", tmp_path / "whole")
     whole = json.load(open(tmp_path / "whole" / "manifest.json"))
     assert whole["shard_count"] == 60 and whole["complete"]
@@ -218,7 +218,7 @@ def test_shards_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
             written = 0
         if written >= 3:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = json.load(open(killed / "manifest.json"))

@@ -114,31 +114,34 @@ def _example(record, image):
     })).SerializeToString(deterministic=True)  # map order fixed: same data, same checksum
 
 
-def _encoded_shard(items, settings):
-    """[(record, ImageInfo)] -> [serialized Example] in the same order."""
+def _encoded_examples(items, settings):
+    """Yields a serialized Example per (record, ImageInfo), in order, from one tf.data pipeline
+    (building a pipeline per shard would cost more than encoding the shard)."""
+    import io
+
     import tensorflow as tf
+    from PIL import Image
 
     from deepcolor.data.images import read_image
     from deepcolor.data.pipeline import resized_images
     from deepcolor.data.sources import read_bytes
 
+    if not items:
+        return
     if settings["image_size"]:
         images = resized_images([info for _, info in items], (settings["image_size"],), settings["resize"])
         encoded = images.map(lambda im: tf.io.encode_jpeg(im, quality=settings["quality"], chroma_downsampling=False))
-        return [_example(record, data) for (record, _), data in zip(items, encoded.as_numpy_iterator())]
-    examples = []
+        for (record, _), data in zip(items, encoded.as_numpy_iterator()):
+            yield _example(record, data)
+        return
     for record, info in items:
         if info.tf_native:  # the original bytes, untouched (EXIF orientation included)
-            examples.append(_example(record, info.data if info.data is not None else read_bytes(info.path)))
+            yield _example(record, info.data if info.data is not None else read_bytes(info.path))
         else:  # TIFF, WebP, CMYK...: store the decoded, upright pixels losslessly
-            import io
-
-            from PIL import Image
             rgb, _ = read_image(info.path, data=info.data)
             buffer = io.BytesIO()
             Image.fromarray(rgb).save(buffer, format="PNG")
-            examples.append(_example(record, buffer.getvalue()))
-    return examples
+            yield _example(record, buffer.getvalue())
 
 
 def _intact(folder, shard):
@@ -185,20 +188,26 @@ def write_shards(out, settings, command="", overwrite=False, log=None):
     done = {}
     if os.path.exists(manifest_path) and not overwrite:
         done = {s["file"]: s for s in read_manifest(out)["shards"]}
+    chunks = [usable[index * size:(index + 1) * size] for index in range(count)]
+    keep = {}  # shards an earlier run wrote that are still intact
+    for index, items in enumerate(chunks):
+        previous = done.get(shard_name(index, count))
+        if previous and previous["records"] == len(items) and _intact(out, previous):
+            keep[index] = previous
+    pending = [item for index, items in enumerate(chunks) if index not in keep for item in items]
+    examples = _encoded_examples(pending, settings)
     progress = tqdm(total=len(usable), desc=f"writing {count} shards", unit="img", file=sys.stderr, disable=None)
     started = time.time()
-    for index in range(count):
-        items = usable[index * size:(index + 1) * size]
+    for index, items in enumerate(chunks):
         name = shard_name(index, count)
         path = os.path.join(out, name)
-        previous = done.get(name)
-        if previous and previous["records"] == len(items) and _intact(out, previous):
-            manifest["shards"].append(previous)  # written by an earlier run and intact
+        if index in keep:
+            manifest["shards"].append(keep[index])
         else:
             tmp = path + ".tmp"
             with tf.io.TFRecordWriter(tmp) as writer:
-                for example in _encoded_shard(items, settings):
-                    writer.write(example)
+                for _ in items:
+                    writer.write(next(examples))
             os.replace(tmp, path)
             manifest["shards"].append({"file": name, "records": len(items), "bytes": os.path.getsize(path),
                                        "sha256": sha256_file(path)})
