@@ -1,29 +1,87 @@
-"""Model registry: `--arch NAME` picks a builder; each builder knows its default encoding."""
+"""Model registry: `--arch NAME` picks a builder; each knows its default encoding and native size.
+
+Every model takes the gray input the encoding defines ([B, S, S, 1]) and returns [B, S, S, C]
+in the encoding's range, so one pipeline, training loop, evaluation and export serve them all.
+"""
 
 import dataclasses
 
 from deepcolor.encodings import get_encoding
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
+from deepcolor.models.densenet_decoder import DenseNetDecoder
+from deepcolor.models.koalarization import Koalarization
+from deepcolor.models.mlp import AUTOENCODER_WIDTHS, MLP_WIDTHS, DenseColorizer
+from deepcolor.models.mobilenet_decoder import MobileNetDecoder
+from deepcolor.models.resnet18_stem import ResNet18Colorizer
 from deepcolor.models.unet import UNet
+from deepcolor.models.vgg16_regression import VGG16Regression
 
 
 @dataclasses.dataclass(frozen=True)
 class Arch:
     name: str
     encoding: str        # default target encoding (SPEC)
+    native_size: int     # the paper's input size
     description: str
     build: callable      # build(image_size, encoding, **options) -> keras.Model
+    backbone: str = ""   # keras.applications backbone whose weights --weights picks
 
 
-def _build_unet(image_size, encoding, **options):
+def _head(encoding):
     enc = get_encoding(encoding)
-    return UNet(image_size=image_size, output_channels=enc.channels,
-                output_activation=enc.output_activation, **options)
+    return {"output_channels": enc.channels, "output_activation": enc.output_activation}
+
+
+def _input_range(encoding):
+    return "pm1" if encoding == "rgb_pm1" else "01"
+
+
+def _unet(size, encoding, **options):
+    return UNet(image_size=size, **_head(encoding), **options)
+
+
+def _densenet(size, encoding, **options):
+    return DenseNetDecoder(image_size=size, input_range=_input_range(encoding), **_head(encoding), **options)
+
+
+def _mobilenet(size, encoding, **options):
+    return MobileNetDecoder(image_size=size, input_range=_input_range(encoding), **_head(encoding), **options)
+
+
+def _vgg16(size, encoding, **options):
+    return VGG16Regression(image_size=size, **_head(encoding), **options)
+
+
+def _resnet18(size, encoding, **options):
+    return ResNet18Colorizer(image_size=size, **_head(encoding), **options)
+
+
+def _mlp(size, encoding, hidden_layers=1, **options):
+    return DenseColorizer(image_size=size, hidden=MLP_WIDTHS[hidden_layers], name="mlp", **_head(encoding), **options)
+
+
+def _autoencoder(size, encoding, hidden_layers=1, **options):
+    return DenseColorizer(image_size=size, hidden=AUTOENCODER_WIDTHS[hidden_layers], name="autoencoder",
+                          **_head(encoding), **options)
+
+
+def _koalarization(size, encoding, **options):
+    return Koalarization(image_size=size, **_head(encoding), **options)
 
 
 ARCHS = {a.name: a for a in [
-    Arch("unet", "rgb01", "seed 002 U-Net, from scratch, gray -> RGB (3.48 M params at 256x256)",
-         _build_unet),
+    Arch("unet", "rgb01", 256, "seed 002 U-Net, from scratch (3.48 M params at 256x256)", _unet),
+    Arch("densenet", "rgb01", 256, "seed 002 DenseNet121 (ImageNet, fine-tuned) + upsampling decoder",
+         _densenet, "densenet121"),
+    Arch("mobilenet", "rgb01", 256, "seed 002 MobileNet v1 (ImageNet) + upsampling decoder",
+         _mobilenet, "mobilenet"),
+    Arch("vgg16_regression", "uv01", 224, "seed 000 Hwang & Zhou: VGG16 blocks 1-4 + residual decoder (LUV)",
+         _vgg16, "vgg16"),
+    Arch("resnet18", "ab_pm1", 256, "seed 001 ResNet-18 stem to layer2 + upsampling decoder (Lab)", _resnet18),
+    Arch("mlp", "rgb_pm1", 32, "seed 003 MLP on flattened 32x32 gray", _mlp),
+    Arch("autoencoder", "rgb_pm1", 32, "seed 003 fully connected autoencoder on 32x32", _autoencoder),
+    Arch("koalarization", "ab_pm1", 224, "Deep Koalarization (004 / 002 baseline): encoder + frozen classifier "
+         "fusion", _koalarization, "inception_resnet_v2"),
 ]}
 
 
@@ -34,7 +92,12 @@ def get_arch(name):
         raise SystemExit(f"error: unknown --arch {name!r}; known: {', '.join(ARCHS)}") from None
 
 
-def build_model(arch, image_size, encoding=None, **options):
-    """options go to the model's constructor (e.g. synchronized_bn=True under tf.distribute)."""
+def build_model(arch, image_size, encoding=None, weights="none", **options):
+    """options go to the model's constructor (e.g. synchronized_bn=True under tf.distribute,
+    extractor="inception_v3" for koalarization). weights: imagenet | none | PATH, for backbones."""
+    from deepcolor.models.backbones import keras_weights_argument
     spec = get_arch(arch)
+    if spec.backbone:
+        backbone = options.get("extractor", spec.backbone)
+        options["weights"] = keras_weights_argument(weights, backbone)
     return spec.build(image_size, encoding or spec.encoding, **options)

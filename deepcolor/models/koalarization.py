@@ -1,0 +1,109 @@
+"""Deep Koalarization (Baldassarre et al.; seed 004 and 002's baseline): a conv encoder on L fused
+with a frozen classifier's class vector.
+
+L 224 x 224 x 1 (L/50 - 1) -> 8 x Conv2D 3x3 ReLU (64 s2, 128, 128 s2, 256, 256 s2, 512, 512, 256)
+-> 28 x 28 x 256. Extractor: a frozen ImageNet classifier on gray x3 resized to its own input size
+with its own preprocessing -> class vector (1000-d, or a fixed seeded random subset of its dims).
+Fusion: the vector tiled to 28 x 28, concatenated (256 + d channels), Conv 1x1 256 ReLU. Decoder:
+Conv 128 -> Up x2 -> Conv 64 -> Conv 64 -> Up x2 -> Conv 32 -> Conv 2 tanh -> Up x2 -> 224 x 224 x 2.
+
+Extractors: inception_resnet_v2 (the original, 299x299), inception_v3 (004 Model 1, 299x299),
+convnext_tiny (004 Model 2, 224x224), inception_v3 with `feature_subset=256` (004 Model 3).
+Unlike the original code, the fusion works with any batch size (the tiling uses the runtime batch).
+Decoder convs are 3x3 ReLU (the paper's Table 1); "Up" is nearest-neighbour UpSampling2D.
+"""
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from deepcolor.models.backbones import GrayToBackbone, build_backbone
+
+EXTRACTOR_SIZES = {"inception_resnet_v2": 299, "inception_v3": 299, "convnext_tiny": 224}
+ENCODER = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1))
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
+class TileToFeatureMap(layers.Layer):
+    """(features [B, H, W, C], vector [B, D]) -> [B, H, W, C + D] with the vector at every pixel.
+    Shapes come from the tensors at run time, so any batch size works."""
+
+    def call(self, inputs):
+        features, vector = inputs
+        shape = ops.shape(features)
+        tiled = ops.broadcast_to(vector[:, None, None, :], (shape[0], shape[1], shape[2], ops.shape(vector)[-1]))
+        return ops.concatenate([features, ops.cast(tiled, features.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shapes):
+        features, vector = input_shapes
+        return (*features[:-1], features[-1] + vector[-1])
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
+class SelectFeatures(layers.Layer):
+    """A fixed, seeded random subset of a feature vector's dimensions (004's Model 3)."""
+
+    def __init__(self, count, total, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.count, self.total, self.seed = count, total, seed
+        self.indices = np.sort(np.random.default_rng(seed).choice(total, count, replace=False)).astype("int32")
+
+    def call(self, vector):
+        return ops.take(vector, self.indices, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.count)
+
+    def get_config(self):
+        return {**super().get_config(), "count": self.count, "total": self.total, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
+class Koalarization(keras.Model):
+    def __init__(self, image_size=224, extractor="inception_resnet_v2", weights=None, feature_subset=0,
+                 feature_seed=0, output_channels=2, output_activation="tanh", synchronized_bn=False, **kwargs):
+        if extractor not in EXTRACTOR_SIZES:
+            raise ValueError(f"unknown extractor {extractor!r}; known: {', '.join(EXTRACTOR_SIZES)}")
+        if image_size is not None and image_size % 8:
+            raise ValueError(f"Koalarization: image_size {image_size} must be divisible by 8")
+        inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")  # L/100 in [0, 1]
+        x = layers.Rescaling(2.0, offset=-1.0, name="l_over_50_minus_1")(inputs)
+        for i, (filters, stride) in enumerate(ENCODER):
+            x = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu", name=f"enc{i + 1}")(x)
+
+        side = EXTRACTOR_SIZES[extractor]
+        g = layers.Resizing(side, side, interpolation="bilinear", name="to_extractor_size")(inputs)
+        g = GrayToBackbone(extractor, name=f"to_{extractor}")(g)
+        classifier = build_backbone(extractor, (side, side, 3), weights, include_top=True)
+        classifier.trainable = False  # frozen, as in the paper
+        vector = classifier(g, training=False)
+        if feature_subset:
+            vector = SelectFeatures(feature_subset, vector.shape[-1], feature_seed, name="feature_subset")(vector)
+
+        x = TileToFeatureMap(name="fusion_tile")([x, vector])
+        x = layers.Conv2D(256, 1, activation="relu", name="fusion_conv")(x)
+        x = layers.Conv2D(128, 3, padding="same", activation="relu", name="dec1")(x)
+        x = layers.UpSampling2D(2, name="up1")(x)
+        x = layers.Conv2D(64, 3, padding="same", activation="relu", name="dec2")(x)
+        x = layers.Conv2D(64, 3, padding="same", activation="relu", name="dec3")(x)
+        x = layers.UpSampling2D(2, name="up2")(x)
+        x = layers.Conv2D(32, 3, padding="same", activation="relu", name="dec4")(x)
+        x = layers.Conv2D(output_channels, 3, padding="same", name="out_conv")(x)
+        x = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
+        outputs = layers.UpSampling2D(2, dtype="float32", name="out_up")(x)
+        kwargs.setdefault("name", f"koalarization_{extractor}")
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        self.image_size, self.extractor = image_size, extractor
+        self.feature_subset, self.feature_seed = feature_subset, feature_seed
+        self.output_channels, self.output_activation = output_channels, output_activation
+        self.synchronized_bn = synchronized_bn
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
+                "extractor": self.extractor, "feature_subset": self.feature_subset,
+                "feature_seed": self.feature_seed, "output_channels": self.output_channels,
+                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

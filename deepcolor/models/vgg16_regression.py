@@ -1,0 +1,80 @@
+"""Seed 000's regression network (Hwang & Zhou): VGG16 blocks 1-4 and Dahl's "residual encoder".
+
+gray S x S x 1 (L/100) -> standardized with the training set's mean 0.4697 and std 0.2610 -> x3 ->
+VGG16 blocks 1-4 (conv1_2, conv2_2, conv3_3, conv4_3 taps). Decoder: BN(conv4_3) -> Conv 1x1 256 ->
+up x2 -> + BN(conv3_3) -> Conv 3x3 128 -> up x2 -> + BN(conv2_2) -> Conv 3x3 64 -> up x2 ->
++ BN(conv1_2) -> Conv 3x3 3 -> + BN(input x3) -> Conv 3x3 3 -> Conv 3x3 2 -> sigmoid (`uv01`).
+Each decoder conv but the last is Conv -> BatchNorm -> ReLU.
+
+Choices the report left open: "up" is Conv2DTranspose 3x3 stride 2 with as many filters as its
+input (`upsampling="transpose"`, the report's best) or bilinear UpSampling2D (`"bilinear"`, its
+ablation); `last_activation` "relu" reproduces the "ReLU last layer" ablation row.
+Parameters at 224x224: VGG16 blocks 1-4 7,635,264 + decoder 1,282,291 (BNs on the taps 3,852, convs
+and transposed convs 1,277,843, their BNs 1,816... counted by layer in the test) = 8,917,555.
+"""
+
+import keras
+from keras import layers
+
+from deepcolor.models.backbones import build_backbone
+
+VGG_TAPS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
+L_MEAN, L_STD = 0.4697, 0.2610  # the report's statistics of L/100
+
+
+def apply_conv_block(x, filters, kernel, name, synchronized_bn=False):
+    x = layers.Conv2D(filters, kernel, padding="same", name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def apply_up(x, upsampling, name):
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(x.shape[-1], 3, strides=2, padding="same", name=f"{name}_upconv")(x)
+    if upsampling == "bilinear":
+        return layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_up")(x)
+    raise ValueError(f"upsampling must be 'transpose' or 'bilinear', not {upsampling!r}")
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
+class VGG16Regression(keras.Model):
+    def __init__(self, image_size=224, weights=None, upsampling="transpose", output_channels=2,
+                 output_activation="sigmoid", synchronized_bn=False, **kwargs):
+        if image_size is not None and image_size % 8:
+            raise ValueError(f"VGG16Regression: image_size {image_size} must be divisible by 8")
+        sbn = synchronized_bn
+        inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")
+        x = layers.Normalization(mean=L_MEAN, variance=L_STD ** 2, name="standardize")(inputs)
+        x3 = layers.Concatenate(name="gray_x3")([x, x, x])
+        vgg = build_backbone("vgg16", (image_size, image_size, 3), weights, include_top=False)
+        encoder = keras.Model(vgg.input, [vgg.get_layer(n).output for n in VGG_TAPS], name="vgg16")
+        conv1_2, conv2_2, conv3_3, conv4_3 = encoder(x3)
+
+        def bn(t, name):
+            return layers.BatchNormalization(synchronized=sbn, name=name)(t)
+
+        y = apply_conv_block(bn(conv4_3, "bn_conv4_3"), 256, 1, "dec4", sbn)
+        y = layers.Add(name="add3")([apply_up(y, upsampling, "up3"), bn(conv3_3, "bn_conv3_3")])
+        y = apply_conv_block(y, 128, 3, "dec3", sbn)
+        y = layers.Add(name="add2")([apply_up(y, upsampling, "up2"), bn(conv2_2, "bn_conv2_2")])
+        y = apply_conv_block(y, 64, 3, "dec2", sbn)
+        y = layers.Add(name="add1")([apply_up(y, upsampling, "up1"), bn(conv1_2, "bn_conv1_2")])
+        y = apply_conv_block(y, 3, 3, "dec1", sbn)
+        y = layers.Add(name="add0")([y, bn(x3, "bn_input")])
+        y = apply_conv_block(y, 3, 3, "dec0", sbn)
+        y = layers.Conv2D(output_channels, 3, padding="same", name="out_conv")(y)
+        outputs = layers.Activation(output_activation, dtype="float32", name="out_act")(y)
+        kwargs.setdefault("name", "vgg16_regression")
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        self.image_size, self.upsampling = image_size, upsampling
+        self.output_channels, self.output_activation = output_channels, output_activation
+        self.synchronized_bn = synchronized_bn
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
+                "upsampling": self.upsampling, "output_channels": self.output_channels,
+                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,110 @@
+"""Every registered model, KerasHub style: size at its native input, one training step, output
+shape and range, `.keras` round trip. Expected parameter counts are derived by hand in each
+model's docstring (backbones: keras.applications' own counts)."""
+
+import numpy as np
+import pytest
+import keras
+
+from deepcolor.models import ARCHS, build_model
+from deepcolor.models.koalarization import Koalarization
+
+# (arch, options) -> parameter count at the arch's native size, with its default encoding.
+EXPECTED_PARAMS = {
+    ("unet", ()): 3_478_083,
+    ("densenet", ()): 9_787_139,           # DenseNet121 7,037,504 + decoder 2,749,635
+    ("mobilenet", ()): 9_516_035,          # MobileNet 3,228,864 + decoder 6,287,171
+    ("vgg16_regression", ()): 8_917_555,   # VGG16 blocks 1-4 7,635,264 + decoder 1,282,291
+    ("resnet18", ()): 957_218,             # stem 678,720 + decoder 278,498
+    ("mlp", ()): 2_115_072,                # 1,024 -> 512 -> 3,072, BatchNorm on both
+    ("autoencoder", (("hidden_layers", 3),)): 2_381_056,   # 1,024 -> 512 -> 256 -> 512 -> 3,072
+    ("koalarization", ()): 62_447_530,     # Inception-ResNet-v2 with top 55,873,736 + 6,573,794
+    ("koalarization", (("extractor", "inception_v3"),)): 30_425_578,
+    ("koalarization", (("extractor", "convnext_tiny"),)): 35_162_922,
+    ("koalarization", (("extractor", "inception_v3"), ("feature_subset", 256))): 30_235_114,
+}
+RANGES = {"rgb01": (0.0, 1.0), "uv01": (0.0, 1.0), "ab_pm1": (-1.0, 1.0), "rgb_pm1": (-1.0, 1.0)}
+# Small sizes for the training-step and round-trip tests (they must divide each model's stride).
+SMALL = {"unet": 32, "densenet": 32, "mobilenet": 32, "vgg16_regression": 32, "resnet18": 32, "mlp": 16,
+         "autoencoder": 16, "koalarization": 32}
+
+
+@pytest.mark.parametrize("arch, options", list(EXPECTED_PARAMS), ids=lambda v: str(v))
+def test_parameter_count_shape_and_range_at_native_size(arch, options):
+    spec = ARCHS[arch]
+    model = build_model(arch, spec.native_size, **dict(options))
+    assert model.count_params() == EXPECTED_PARAMS[(arch, options)]
+    channels = 3 if spec.encoding.startswith("rgb") else 2
+    size = spec.native_size
+    assert model.input_shape == (None, size, size, 1) and model.output_shape == (None, size, size, channels)
+    x = np.random.default_rng(0).random((2, size, size, 1), dtype=np.float32)
+    if spec.encoding == "rgb_pm1":
+        x = x * 2 - 1
+    out = np.asarray(model(x, training=False))
+    low, high = RANGES[spec.encoding]
+    assert out.shape == (2, size, size, channels) and out.min() >= low and out.max() <= high
+
+
+def test_koalarization_extractor_is_frozen_and_batch_is_dynamic():
+    model = Koalarization(64, "inception_v3")
+    trainable = sum(int(np.prod(v.shape)) for v in model.trainable_variables)
+    assert trainable == 6_573_794  # encoder 5,827,200 + fusion 321,792 + decoder 424,802
+    for batch in (1, 3, 5):  # the original code needed one static batch size
+        assert model(np.zeros((batch, 64, 64, 1), np.float32)).shape == (batch, 64, 64, 2)
+
+
+@pytest.mark.parametrize("encoding", ["ab_pm1"])
+@pytest.mark.parametrize("arch", ["unet", "densenet", "mobilenet"])
+def test_lab_variants_of_the_002_models(arch, encoding):
+    model = build_model(arch, 32, encoding)
+    out = np.asarray(model(np.random.default_rng(1).random((2, 32, 32, 1), dtype=np.float32)))
+    assert out.shape == (2, 32, 32, 2) and -1 <= out.min() and out.max() <= 1
+
+
+def fixed_batch(arch, size):
+    rng = np.random.default_rng(1)
+    x = rng.random((4, size, size, 1), dtype=np.float32)
+    encoding = ARCHS[arch].encoding
+    channels = 3 if encoding.startswith("rgb") else 2
+    y = np.concatenate([x, 1 - x, x * 0.5][:channels], -1)
+    if encoding in ("rgb_pm1", "ab_pm1"):
+        x, y = x * 2 - 1, (y * 2 - 1) * 0.5
+    return x, y
+
+
+@pytest.mark.parametrize("arch", list(ARCHS))
+def test_one_training_step_lowers_the_loss(arch):
+    import tensorflow as tf
+    keras.utils.set_random_seed(0)
+    size = SMALL[arch]
+    model = build_model(arch, size, **({"extractor": "inception_v3"} if arch == "koalarization" else {}))
+    optimizer = keras.optimizers.Adam(1e-4)  # 002's rate; 1e-3 overshoots MobileNet's first step
+    x, y = fixed_batch(arch, size)
+    # The loss the step optimizes: training mode (BatchNorm on batch statistics, whose moving
+    # averages barely move in one step). Models with Dropout are measured in inference mode so
+    # that two random masks are not compared. Eager, because tracing DenseNet121's 400+ layers
+    # for one step costs a minute on a CPU.
+    training = not any(isinstance(layer, keras.layers.Dropout) for layer in model.layers)
+
+    def loss():
+        return float(keras.losses.MeanSquaredError()(y, model(x, training=training)))
+
+    before = loss()
+    with tf.GradientTape() as tape:
+        step_loss = keras.losses.MeanSquaredError()(y, model(x, training=True))
+    optimizer.apply_gradients(zip(tape.gradient(step_loss, model.trainable_variables), model.trainable_variables))
+    after = loss()
+    assert after < before, (arch, before, after)
+
+
+@pytest.mark.parametrize("arch", list(ARCHS))
+def test_keras_round_trip_gives_identical_outputs(arch, tmp_path):
+    size = SMALL[arch]
+    model = build_model(arch, size, **({"extractor": "inception_v3", "feature_subset": 256}
+                                       if arch == "koalarization" else {}))
+    path = str(tmp_path / f"{arch}.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is type(model) and loaded.get_config() == model.get_config()
+    x = np.random.default_rng(2).random((2, size, size, 1), dtype=np.float32)
+    np.testing.assert_array_equal(np.asarray(model(x, training=False)), np.asarray(loaded(x, training=False)))
