@@ -108,3 +108,24 @@ def test_keras_round_trip_gives_identical_outputs(arch, tmp_path):
     assert type(loaded) is type(model) and loaded.get_config() == model.get_config()
     x = np.random.default_rng(2).random((2, size, size, 1), dtype=np.float32)
     np.testing.assert_array_equal(np.asarray(model(x, training=False)), np.asarray(loaded(x, training=False)))
+
+
+def test_per_variable_learning_rates_move_backbone_and_head_at_their_own_rates():
+    # Seed 000: VGG16 layers at 3e-6, new layers at 1e-3. Adam's first step moves each weight by
+    # about its learning rate, so the two groups' largest moves tell the rates apart.
+    import tensorflow as tf
+    from deepcolor.optimizers import LayerwiseAdam
+    keras.utils.set_random_seed(0)
+    model = build_model("vgg16_regression", 32)
+    optimizer = LayerwiseAdam(1e-3, lr_multipliers={"block": 3e-6 / 1e-3})
+    x, y = fixed_batch("vgg16_regression", 32)
+    before = {v.path: np.array(v) for v in model.trainable_variables}
+    with tf.GradientTape() as tape:
+        loss = keras.losses.Huber(1.0)(y, model(x, training=True))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    moved = {v.path: np.abs(np.array(v) - before[v.path]).max() for v in model.trainable_variables}
+    vgg = max(m for p, m in moved.items() if p.startswith("block"))
+    head = max(m for p, m in moved.items() if p.startswith("dec") or p.startswith("out"))
+    assert 1e-6 < vgg <= 3.1e-6 and 0.5e-3 < head <= 1.01e-3, (vgg, head)
+    config = keras.optimizers.serialize(optimizer)
+    assert keras.optimizers.deserialize(config).lr_multipliers == {"block": 3e-3}
