@@ -145,6 +145,8 @@ def read_image(path, max_pixels=DEFAULT_MAX_PIXELS, data=None):
 def decode_rgb_for_tf(data):
     """numpy_function body for the tf.data pipeline: encoded bytes -> RGB uint8, no EXIF transpose
     (done in-graph). For the formats TensorFlow cannot decode itself."""
+    if isinstance(data, np.ndarray):  # numpy_function hands a string tensor over as a 0-d object array
+        data = data.item()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with Image.open(io.BytesIO(data)) as im:
