@@ -19,7 +19,9 @@ from deepcolor.data.sources import SOURCES_HELP
 
 # Settings that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
-                "max_samples", "resize")
+                "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers")
+OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
+LR_SCHEDULES = ("constant", "halve_every_2", "plateau")
 
 
 def build_parser():
@@ -46,7 +48,22 @@ def build_parser():
     p.add_argument("--batch-size", type=int, default=16,
                    help="batch size (seed 002 reports 383, which needs a large GPU)")
     p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (seed 002: 1e-4)")
-    p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="training loss")
+    p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="training loss (huber: delta 1)")
+    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
+                   help="optimizer (sgd_momentum: momentum 0.9); seed 003 compares them all")
+    p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
+                   help="constant; halve_every_2 (004: lr halved every 2 epochs); plateau (000: "
+                        "ReduceLROnPlateau on val_loss, patience 1, factor 0.1)")
+    p.add_argument("--lr-multipliers", default="",
+                   help="per-variable learning rates as PREFIX=FACTOR,... on variable paths (000: "
+                        "block=0.003 gives VGG16 3e-6 next to 1e-3); Adam only")
+    p.add_argument("--weights", default="imagenet",
+                   help="backbone weights for archs with one (densenet, mobilenet, vgg16_regression, "
+                        "koalarization): imagenet (Keras download, cached in ~/.keras), none, or a "
+                        "local Keras weights file; fails in seconds when imagenet cannot be fetched")
+    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="model constructor option, repeatable, e.g. extractor=inception_v3, "
+                        "hidden_layers=2, upsampling=bilinear, output_activation=relu")
     p.add_argument("--steps-per-epoch", type=int, default=0,
                    help="train steps per epoch (0 = one pass over the training split)")
     p.add_argument("--seed", type=int, default=0, help="seed for the split, shuffling and weights")
@@ -82,10 +99,67 @@ def resolve_settings(args):
     settings["encoding"] = args.encoding or arch.encoding
     settings["out"] = args.out or os.path.join("runs", args.arch)
     parse_fractions(args.split)
+    settings["model_option"] = sorted(args.model_option)
+    model_options(settings)
+    lr_multipliers(settings)
+    if settings["lr_multipliers"] and settings["optimizer"] != "adam":
+        raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
     for name in ("epochs", "batch_size", "image_size"):
         if settings[name] <= 0:
             raise SystemExit(f"error: --{name.replace('_', '-')} must be positive")
     return settings
+
+
+def model_options(settings):
+    """--model-option KEY=VALUE list -> dict; values are JSON when they parse (2, true, null)."""
+    import json
+    options = {}
+    for item in settings["model_option"]:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: --model-option {item!r}: expected KEY=VALUE")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    return options
+
+
+def lr_multipliers(settings):
+    out = {}
+    for item in filter(None, settings["lr_multipliers"].split(",")):
+        prefix, sep, factor = item.partition("=")
+        try:
+            out[prefix] = float(factor)
+        except ValueError:
+            raise SystemExit(f"error: --lr-multipliers {item!r}: expected PREFIX=FACTOR") from None
+        if not sep or not prefix:
+            raise SystemExit(f"error: --lr-multipliers {item!r}: expected PREFIX=FACTOR")
+    return out
+
+
+def make_optimizer(settings):
+    import keras
+    from deepcolor.optimizers import LayerwiseAdam
+    lr, name = settings["lr"], settings["optimizer"]
+    if name == "adam":
+        multipliers = lr_multipliers(settings)
+        return LayerwiseAdam(lr, lr_multipliers=multipliers) if multipliers else keras.optimizers.Adam(lr)
+    if name == "sgd":
+        return keras.optimizers.SGD(lr)
+    if name == "sgd_momentum":
+        return keras.optimizers.SGD(lr, momentum=0.9)
+    return keras.optimizers.RMSprop(lr)
+
+
+def schedule_callbacks(settings):
+    import keras
+    if settings["lr_schedule"] == "halve_every_2":
+        base = settings["lr"]  # a function of the epoch alone, so a resumed run gets the same rate
+        return [keras.callbacks.LearningRateScheduler(lambda epoch, lr: base * 0.5 ** (epoch // 2))]
+    if settings["lr_schedule"] == "plateau":
+        return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=1, verbose=1)]
+    return []
 
 
 def prepare_run_dir(settings):
@@ -96,9 +170,12 @@ def prepare_run_dir(settings):
         shutil.rmtree(out)
     previous = runs.read_json(os.path.join(out, "config.json"))
     if previous is not None:
-        changed = [k for k in RUN_IDENTITY if previous["settings"].get(k) != settings.get(k)]
+        parser = build_parser()  # runs made before a setting existed had its default
+        changed = [k for k in RUN_IDENTITY
+                   if previous["settings"].get(k, parser.get_default(k)) != settings.get(k)]
         if changed:
-            detail = ", ".join(f"{k}: {previous['settings'].get(k)!r} -> {settings.get(k)!r}" for k in changed)
+            detail = ", ".join(f"{k}: {previous['settings'].get(k, parser.get_default(k))!r} -> {settings.get(k)!r}"
+                               for k in changed)
             raise SystemExit(f"error: {out} holds a run with other settings ({detail}); "
                              f"use --overwrite or another --out")
     try:
@@ -223,9 +300,12 @@ def main(argv=None):
                           jit_compile=devices["jit_compile"])
             initial_epoch = done_epochs
         else:
-            options = {"synchronized_bn": True} if replicas > 1 else {}  # BatchNorm over the global batch
-            model = build_model(settings["arch"], settings["image_size"], settings["encoding"], **options)
-            model.compile(optimizer=keras.optimizers.Adam(settings["lr"]), loss=_loss(settings["loss"]),
+            options = model_options(settings)
+            if replicas > 1:
+                options["synchronized_bn"] = True  # BatchNorm over the global batch
+            model = build_model(settings["arch"], settings["image_size"], settings["encoding"],
+                                weights=settings["weights"], **options)
+            model.compile(optimizer=make_optimizer(settings), loss=_loss(settings["loss"]),
                           jit_compile=devices["jit_compile"])
             initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
         trainable = model  # what fit() drives; checkpoints always hold `model`
@@ -255,6 +335,7 @@ def main(argv=None):
         EpochHistory(out, settings["batch_size"] * steps, guard),
         BestCheckpoint(out, guard, model_to_save=model),
         keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
+        *schedule_callbacks(settings),
     ]
     print(f"training {settings['arch']} ({model.count_params():,} params, {encoding.name}) on "
           f"{n_train} images ({len(val_infos)} val, {len(skipped)} skipped) at "

@@ -36,37 +36,50 @@ def _input_range(encoding):
     return "pm1" if encoding == "rgb_pm1" else "01"
 
 
+def _with_head(encoding, options):
+    """The encoding's channels and activation, unless an option overrides them (ablations such as
+    000's "ReLU last layer" or 003's last-layer activations)."""
+    return {**_head(encoding), **options}
+
+
 def _unet(size, encoding, **options):
-    return UNet(image_size=size, **_head(encoding), **options)
+    return UNet(image_size=size, **_with_head(encoding, options))
 
 
 def _densenet(size, encoding, **options):
-    return DenseNetDecoder(image_size=size, input_range=_input_range(encoding), **_head(encoding), **options)
+    return DenseNetDecoder(image_size=size, input_range=_input_range(encoding), **_with_head(encoding, options))
 
 
 def _mobilenet(size, encoding, **options):
-    return MobileNetDecoder(image_size=size, input_range=_input_range(encoding), **_head(encoding), **options)
+    return MobileNetDecoder(image_size=size, input_range=_input_range(encoding), **_with_head(encoding, options))
 
 
 def _vgg16(size, encoding, **options):
-    return VGG16Regression(image_size=size, **_head(encoding), **options)
+    return VGG16Regression(image_size=size, **_with_head(encoding, options))
 
 
 def _resnet18(size, encoding, **options):
-    return ResNet18Colorizer(image_size=size, **_head(encoding), **options)
+    return ResNet18Colorizer(image_size=size, **_with_head(encoding, options))
+
+
+def _widths(table, hidden_layers, arch):
+    if hidden_layers not in table:
+        raise SystemExit(f"error: {arch}: hidden_layers must be one of {sorted(table)}")
+    return table[hidden_layers]
 
 
 def _mlp(size, encoding, hidden_layers=1, **options):
-    return DenseColorizer(image_size=size, hidden=MLP_WIDTHS[hidden_layers], name="mlp", **_head(encoding), **options)
+    return DenseColorizer(image_size=size, hidden=_widths(MLP_WIDTHS, hidden_layers, "mlp"), name="mlp",
+                          **_with_head(encoding, options))
 
 
 def _autoencoder(size, encoding, hidden_layers=1, **options):
-    return DenseColorizer(image_size=size, hidden=AUTOENCODER_WIDTHS[hidden_layers], name="autoencoder",
-                          **_head(encoding), **options)
+    return DenseColorizer(image_size=size, hidden=_widths(AUTOENCODER_WIDTHS, hidden_layers, "autoencoder"),
+                          name="autoencoder", **_with_head(encoding, options))
 
 
 def _koalarization(size, encoding, **options):
-    return Koalarization(image_size=size, **_head(encoding), **options)
+    return Koalarization(image_size=size, **_with_head(encoding, options))
 
 
 ARCHS = {a.name: a for a in [
