@@ -19,7 +19,8 @@ from deepcolor.data.sources import SOURCES_HELP
 
 # Settings that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
-                "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers")
+                "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers",
+                "weight_decay", "train_fraction")
 OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
 LR_SCHEDULES = ("constant", "halve_every_2", "plateau")
 
@@ -28,6 +29,13 @@ def build_parser():
     p = argparse.ArgumentParser(
         prog="python -m deepcolor.train", description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--experiment", default=None,
+                   help="a named experiment (a paper's table row) whose settings become the defaults; "
+                        "any flag given as well overrides them (see --list-experiments)")
+    p.add_argument("--list-experiments", action="store_true", help="print every experiment and exit")
+    p.add_argument("--smoke", action="store_true",
+                   help="shrink the run to seconds (32px, 1 epoch of 2 steps, 40 sample photos, "
+                        "--weights none) to check that it works end to end")
     p.add_argument("--arch", default="unet", help="model architecture (see deepcolor/models)")
     p.add_argument("--encoding", default=None,
                    help="target encoding: rgb01, rgb_pm1, ab_pm1, uv01 (default: the arch's own)")
@@ -38,7 +46,10 @@ def build_parser():
                    help="use a seeded random subset of at most this many images (0 = all; hub sources: "
                         "5000, and per source for deepcolor_mix)")
     p.add_argument("--split", default="0.8,0.1,0.1",
-                   help="train,val,test fractions; files are assigned by a seeded hash of their path")
+                   help="train,val,test fractions, or exact counts like 5000,500,1000; images are "
+                        "assigned by a seeded hash of their id")
+    p.add_argument("--train-fraction", type=float, default=1.0,
+                   help="train on a seeded subset of this fraction of the train split (000: half)")
     p.add_argument("--image-size", type=int, default=256, help="training resolution (square)")
     p.add_argument("--resize", default="squash", choices=RESIZE_MODES,
                    help="how photos become squares: squash (as the papers), crop, letterbox")
@@ -54,6 +65,8 @@ def build_parser():
     p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
                    help="constant; halve_every_2 (004: lr halved every 2 epochs); plateau (000: "
                         "ReduceLROnPlateau on val_loss, patience 1, factor 0.1)")
+    p.add_argument("--weight-decay", type=float, default=0.0,
+                   help="decoupled weight decay of the optimizer (0 = none, as 000's best model)")
     p.add_argument("--lr-multipliers", default="",
                    help="per-variable learning rates as PREFIX=FACTOR,... on variable paths (000: "
                         "block=0.003 gives VGG16 3e-6 next to 1e-3); Adam only")
@@ -104,6 +117,8 @@ def resolve_settings(args):
     lr_multipliers(settings)
     if settings["lr_multipliers"] and settings["optimizer"] != "adam":
         raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
+    if not 0.0 < settings["train_fraction"] <= 1.0:
+        raise SystemExit("error: --train-fraction must be in (0, 1]")
     for name in ("epochs", "batch_size", "image_size"):
         if settings[name] <= 0:
             raise SystemExit(f"error: --{name.replace('_', '-')} must be positive")
@@ -142,14 +157,37 @@ def make_optimizer(settings):
     import keras
     from deepcolor.optimizers import LayerwiseAdam
     lr, name = settings["lr"], settings["optimizer"]
+    decay = {"weight_decay": settings["weight_decay"]} if settings["weight_decay"] else {}
     if name == "adam":
         multipliers = lr_multipliers(settings)
-        return LayerwiseAdam(lr, lr_multipliers=multipliers) if multipliers else keras.optimizers.Adam(lr)
+        if multipliers:
+            return LayerwiseAdam(lr, lr_multipliers=multipliers, **decay)
+        return keras.optimizers.Adam(lr, **decay)
     if name == "sgd":
-        return keras.optimizers.SGD(lr)
+        return keras.optimizers.SGD(lr, **decay)
     if name == "sgd_momentum":
-        return keras.optimizers.SGD(lr, momentum=0.9)
-    return keras.optimizers.RMSprop(lr)
+        return keras.optimizers.SGD(lr, momentum=0.9, **decay)
+    return keras.optimizers.RMSprop(lr, **decay)
+
+
+def parse_args(argv):
+    """Flags, with a named experiment's settings (or --smoke's) as the defaults under them."""
+    from deepcolor.experiments import SMOKE, get_experiment, listing
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_experiments:
+        print(listing())
+        raise SystemExit(0)
+    if args.experiment or args.smoke:
+        experiment = get_experiment(args.experiment) if args.experiment else None
+        if experiment:
+            defaults = experiment.smoke_settings() if args.smoke else dict(experiment.settings)
+            defaults.setdefault("out", os.path.join("runs", experiment.name + ("_smoke" if args.smoke else "")))
+        else:
+            defaults = dict(SMOKE)
+        parser.set_defaults(**defaults)
+        args = parser.parse_args(argv)
+    return args
 
 
 def schedule_callbacks(settings):
@@ -231,7 +269,7 @@ def select_devices(settings):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     settings = resolve_settings(args)
     previous = prepare_run_dir(settings)
 
@@ -270,6 +308,10 @@ def main(argv=None):
     for name in ("train", "val"):
         usable[name], bad = scan_records(splits[name], settings["max_pixels"])
         skipped += [{"file": r.path, "split": name, "problem": p} for r, p in bad]
+    if settings["train_fraction"] < 1.0:  # a seeded subset of the train split (000's "half training set")
+        from deepcolor.data.split import hash_unit
+        usable["train"] = [(r, i) for r, i in usable["train"]
+                           if hash_unit(f"{settings['seed']}|train_fraction", r.group) < settings["train_fraction"]]
     for name in ("train", "val"):
         if not usable[name]:
             raise SystemExit(f"error: the {name} split has no usable images "

@@ -1,0 +1,72 @@
+"""List experiments, or run any of them with --smoke end to end (train, evaluate, export) in one
+process: the check CI runs on every config.
+
+    python -m deepcolor.experiments --list
+    python -m deepcolor.experiments --smoke all --out runs/smoke
+    python -m deepcolor.experiments --smoke deepcolor_unet_10ep hwang_zhou_best
+"""
+
+import argparse
+import os
+import sys
+import time
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m deepcolor.experiments", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--list", action="store_true", help="print every experiment with its paper, row and figures")
+    p.add_argument("--smoke", nargs="+", metavar="NAME", help="experiments to smoke-run ('all' for every one)")
+    p.add_argument("--out", default="runs/smoke", help="folder for the smoke runs (one subfolder each)")
+    p.add_argument("--skip-export", action="store_true", help="train and evaluate only")
+    return p.parse_args(argv)
+
+
+def smoke(names, out, export=True, log=print):
+    """Runs each experiment's smoke config: train, evaluate, export. Returns [(name, seconds, error)]."""
+    import keras
+
+    from deepcolor import evaluate as evaluate_cli, export as export_cli, train as train_cli
+    from deepcolor.experiments import all_experiments
+
+    experiments = all_experiments()
+    names = list(experiments) if names == ["all"] else names
+    results = []
+    for name in names:
+        run = os.path.join(out, name)
+        started = time.time()
+        error = None
+        try:
+            steps = [(train_cli.main, ["--experiment", name, "--smoke", "--out", run, "--overwrite"]),
+                     (evaluate_cli.main, ["--run", run, "--metric-size", "64"])]
+            if export:
+                steps.append((export_cli.main, ["--run", run, "--out", os.path.join(run, "saved")]))
+            for step, argv in steps:
+                code = step(argv)
+                if code:
+                    raise RuntimeError(f"{step.__module__} exited with {code}")
+        except SystemExit as e:
+            error = f"exit {e.code}" if not isinstance(e.code, str) else e.code
+        except Exception as e:  # keep going: report every broken config, not only the first
+            error = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}"
+        keras.backend.clear_session()
+        results.append((name, time.time() - started, error))
+        log(f"{'ok  ' if error is None else 'FAIL'} {name} ({time.time() - started:.1f} s){'' if error is None else ': ' + error}")
+    return results
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from deepcolor.experiments import listing
+    if args.list or not args.smoke:
+        print(listing())
+        return 0
+    results = smoke(args.smoke, args.out, export=not args.skip_export)
+    failed = [r for r in results if r[2]]
+    print(f"{len(results) - len(failed)} of {len(results)} experiments passed the smoke run "
+          f"in {sum(r[1] for r in results):.0f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

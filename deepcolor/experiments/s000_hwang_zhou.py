@@ -1,0 +1,38 @@
+"""Seed 000 (Hwang & Zhou's regression network): the ablation table, test Huber loss.
+
+VGG16 blocks 1-4 (ImageNet) + Dahl's residual decoder, CIELUV, target `uv01`, sigmoid, Huber
+(delta 1), Adam with VGG16 layers at 3e-6 and new layers at 1e-3, ReduceLROnPlateau (patience 1),
+25 epochs, best-val checkpoint, no weight decay; 224x224; 75/15/10 split.
+Choices left open (ours):
+- Data: Flickr8k is not bundled; `folder:` any photo folder (default: ../shared/data/photos).
+- Batch size is not given ("low batch size, memory constraints"): 16.
+- ReduceLROnPlateau factor is not given: 0.1 (Keras' default).
+- "Regularization" row: weight decay 1e-4 on all weights (the report gives no value).
+- "Half training set": a seeded half of the same training split (`--train-fraction 0.5`), so val and
+  test stay identical to the other rows.
+- "Universal learning rate": one rate for all layers; the report tuned it without saying its value:
+  1e-4 here.
+"""
+
+from deepcolor.experiments import make
+
+PAPER = "000 Hwang & Zhou"
+BASE = dict(arch="vgg16_regression", encoding="uv01", data="folder:../shared/data/photos", image_size=224,
+            split="0.75,0.15,0.1", loss="huber", optimizer="adam", lr=1e-3, lr_multipliers="block=0.003",
+            lr_schedule="plateau", epochs=25, batch_size=16, weights="imagenet")
+
+
+def experiments():
+    return [
+        make(PAPER, "hwang_zhou_best", "Best model", {"test Huber": 0.001849}, **BASE),
+        make(PAPER, "hwang_zhou_relu_last", "(1) ReLU last layer", {"test Huber": 0.003386},
+             **BASE, model_option=["output_activation=relu"]),
+        make(PAPER, "hwang_zhou_upsampling", "(2) Upsampling layers", {"test Huber": 0.001934},
+             **BASE, model_option=["upsampling=bilinear"]),
+        make(PAPER, "hwang_zhou_half_train", "(3) Half training set", {"test Huber": 0.001930},
+             **BASE, train_fraction=0.5),
+        make(PAPER, "hwang_zhou_regularization", "(4) Regularization", {"test Huber": 0.001890},
+             **BASE, weight_decay=1e-4),
+        make(PAPER, "hwang_zhou_universal_lr", "(5) Universal learning rate", {"test Huber": 0.001876},
+             **{**BASE, "lr": 1e-4, "lr_multipliers": ""}),
+    ]

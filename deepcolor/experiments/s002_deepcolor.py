@@ -1,0 +1,29 @@
+"""Seed 002 (DeepColor): U-Net from scratch vs DenseNet121 and MobileNet v1 decoders, 10 and 30 epochs.
+
+Table 1 of the report: MSE and PSNR on RGB [0, 1] for each model after 10 and 30 epochs.
+Choices the report left open (ours):
+- Data: `deepcolor_mix` (5,000 each of COCO-2017 val, Places365, ADE20K; 4,000 / 1,000 per source);
+  the report does not say which COCO split or which Places365/ADE20K subset; metrics on its val split.
+- Batch 383 as reported (it needs a large GPU; override with --batch-size).
+- MobileNet gets the gray image (x3), not RGB as the seed's code did (a defect: it leaks the answer).
+- No augmentation, squash-resize to 256x256, as reported.
+"""
+
+from deepcolor.experiments import make
+
+PAPER = "002 DeepColor"
+FIGURES = {  # Table 1: (MSE, PSNR) on RGB [0,1]
+    ("unet", 10): (0.006, 23.229), ("unet", 30): (0.006, 23.799),
+    ("densenet", 10): (0.014, 19.073), ("densenet", 30): (0.013, 19.468),
+    ("mobilenet", 10): (0.049, 13.366), ("mobilenet", 30): (0.053, 13.102),
+}
+BASE = dict(data="deepcolor_mix", image_size=256, batch_size=383, lr=1e-4, loss="mse", optimizer="adam",
+            weights="imagenet", encoding="rgb01", split="0.8,0.2,0")
+
+
+def experiments():
+    rows = []
+    for (arch, epochs), (mse, psnr) in FIGURES.items():
+        rows.append(make(PAPER, f"deepcolor_{arch}_{epochs}ep", f"Table 1: {arch}, {epochs} epochs",
+                         {"MSE": mse, "PSNR": psnr}, **BASE, arch=arch, epochs=epochs))
+    return rows

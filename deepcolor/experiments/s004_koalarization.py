@@ -1,0 +1,34 @@
+"""Deep Koalarization (Baldassarre et al.) and seed 004's four variants of its feature extractor.
+
+The original: Inception-ResNet-v2 (frozen, ImageNet) fused into an encoder-decoder on L, Adam 1e-3,
+batch 100, MSE on a,b / 128. Seed 004 (Models 1-4): Inception-v3, ConvNeXt-T, Inception-v3 reduced to
+a fixed random 256 of its 1000 dims, and Inception-v3 with a classification loss; Adam 1e-3 halved
+every 2 epochs, 20 epochs, batch 64, Places-Extra69 with an 80/10/10 split.
+Choices left open (ours):
+- Data: `places365` (Extra69 is not on a public hub; 5,000 images by default) split 80/10/10.
+- The original's epoch count is not in SPEC; we use 004's 20 epochs for it too.
+- The random 256 dims are drawn once with seed 0 (`feature_seed`), fixed for training and inference.
+- Model 4 (classification) needs the ab_bins head (not implemented yet), so it is not listed.
+- 004 reports no numbers, only sample grids (Fig. 6: all acceptable but Model 4).
+"""
+
+from deepcolor.experiments import make
+
+PAPER = "004 Koalarization"
+BASE = dict(arch="koalarization", encoding="ab_pm1", data="places365", image_size=224, split="0.8,0.1,0.1",
+            loss="mse", optimizer="adam", lr=1e-3, epochs=20, batch_size=64, lr_schedule="halve_every_2",
+            weights="imagenet")
+
+
+def experiments():
+    return [
+        make(PAPER, "koalarization_original", "Baldassarre et al.: Inception-ResNet-v2",
+             **{**BASE, "batch_size": 100, "lr_schedule": "constant",
+                "model_option": ["extractor=inception_resnet_v2"]}),
+        make(PAPER, "koala004_model1_inception_v3", "Model 1: Inception-v3",
+             **BASE, model_option=["extractor=inception_v3"]),
+        make(PAPER, "koala004_model2_convnext_tiny", "Model 2: ConvNeXt-T",
+             **BASE, model_option=["extractor=convnext_tiny"]),
+        make(PAPER, "koala004_model3_inception_v3_rand256", "Model 3: Inception-v3, random 256 of 1000 dims",
+             **BASE, model_option=["extractor=inception_v3", "feature_subset=256", "feature_seed=0"]),
+    ]
