@@ -25,8 +25,9 @@ def build_parser():
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--run", required=True, help="run directory written by deepcolor.train")
     p.add_argument("--data", default=None, help="image source to evaluate on (default: the run's own); same specs as train --data")
-    p.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
-                   help="which split of the source (same seeded hash split as training)")
+    p.add_argument("--split", default="auto", choices=("auto", "train", "val", "test", "all"),
+                   help="which split of the source (same seeded hash split as training); auto = test, "
+                        "or val for sources without a test split (002's mix, 001's subsets)")
     p.add_argument("--which", default="best", choices=("best", "last"), help="checkpoint to evaluate")
     p.add_argument("--metric-size", type=int, default=256, help="resolution of the sRGB metrics")
     p.add_argument("--batch-size", type=int, default=16, help="evaluation batch size")
@@ -47,7 +48,7 @@ def format_table(rows, columns=COLUMNS):
     return "\n".join(lines)
 
 
-def evaluate(run_dir, data=None, split="test", which="best", metric_size=256, batch_size=16,
+def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, batch_size=16,
              samples=6, max_pixels=DEFAULT_MAX_PIXELS, out=None):
     import numpy as np
     import tensorflow as tf
@@ -70,6 +71,8 @@ def evaluate(run_dir, data=None, split="test", which="best", metric_size=256, ba
     records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])
     if split != "all":
         splits = split_records(records, parse_fractions(s["split"]), s["seed"])
+        if split == "auto":
+            split = "test" if splits["test"] else "val"
         if records and not splits[split]:
             sizes = ", ".join(f"{name} {len(part)}" for name, part in splits.items())
             raise SystemExit(f"error: the {split} split of {data or s['data']} is empty ({sizes}); "

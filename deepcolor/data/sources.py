@@ -11,6 +11,7 @@ Specs (README "Data" has the details, defaults and licenses):
 - ``deepcolor_mix``  002's data: each of coco, places365, ade20k (5,000 each by default), split
   exactly 80/20 train/val per source.
 - ``shards:PATH``    TFRecord shards written by datasets_prep/make_shards.py (shards.py).
+- ``colorbias:SUBSET:SPEC``  seed 001's color-biased subsets of another source (colorbias.py).
 
 Files are read by path; hub, TFDS and shard images are held as encoded bytes in memory
 (`Record.data`), never written out as files.
@@ -118,7 +119,8 @@ HUB_DEFAULT_SAMPLES = 5000  # 002's subset size per source, used when --max-samp
 MIX_SOURCES = ("coco", "places365", "ade20k")
 MIX_TRAIN_FRACTION = 0.8  # 002: 4,000 train / 1,000 val of each source's 5,000
 SOURCES_HELP = ("folder:PATH, sample, coco[:ZOO|DATASET|DIR][@SPLIT], places365[:HUB_ID|DIR][@SPLIT], "
-                "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix, shards:PATH")
+                "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix, shards:PATH, "
+                "colorbias:SUBSET:SPEC (seed 001)")
 
 
 def parse_hub_spec(spec):
@@ -144,6 +146,10 @@ def resolve_source(spec, max_samples=0, seed=0):
         return shard_records(spec[len("shards:"):], max_samples, seed)
     if spec == "deepcolor_mix":
         return mix_records(max_samples, seed)
+    if name == "colorbias" and spec.count(":") >= 2:
+        from deepcolor.data.colorbias import colorbias_records
+        _, subset, inner = spec.split(":", 2)
+        return colorbias_records(subset, inner, max_samples, seed)
     if name in HUB_DEFAULTS:
         name, source, split = parse_hub_spec(spec)
         if name == "cifar10":

@@ -31,6 +31,10 @@ class Experiment:
 
     def smoke_settings(self):
         settings = {**self.settings, **SMOKE}
+        if self.settings.get("data", "").startswith("colorbias:"):  # keep the subset, shrink the source
+            subset = self.settings["data"].split(":")[1]
+            settings["data"] = f"colorbias:{subset}:sample"
+            settings.pop("max_samples")
         if self.settings.get("image_size", 256) <= 32:  # 32x32 models (003) stay at their size
             settings["image_size"] = self.settings.get("image_size", 32)
         return settings
