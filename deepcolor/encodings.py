@@ -57,6 +57,10 @@ class Encoding:
             return color.xyz_to_uint8(color.luv_to_xyz(values))
         return color.lab_to_uint8(values)
 
+    def in_target_space(self, prediction):
+        """The prediction where target() lives (classification heads decode their bins first)."""
+        return prediction
+
     def prediction_to_rgb(self, prediction, rgb_for_lightness):
         """The model's own colorization at its size: its chroma on the input's L."""
         return self.compose(self.lightness(rgb_for_lightness), self.chroma(prediction))
@@ -126,7 +130,39 @@ class Uv01(Encoding):
         return tf.cast(prediction, tf.float32) * (high - low) + low
 
 
-ENCODINGS = {e.name: e for e in (Rgb01(), RgbPm1(), AbPm1(), Uv01())}
+class AbBins(AbPm1):
+    """Zhang et al.'s classification over in-gamut ab bins (deepcolor/classification.py). The
+    target stays a, b / 128; the model outputs bin probabilities; chroma is their annealed mean."""
+    name, output_activation = "ab_bins", "softmax"
+    chroma_space = "lab"
+
+    @property
+    def channels(self):
+        from deepcolor.classification import ab_gamut_bins
+        return len(ab_gamut_bins())
+
+    def chroma(self, prediction):
+        from deepcolor.classification import ab_gamut_bins, annealed_mean
+        return annealed_mean(prediction, ab_gamut_bins())
+
+    def in_target_space(self, prediction):
+        return self.chroma(prediction) / 128.0
+
+
+class UvBins50(Uv01):
+    """Hwang & Zhou's classification network: u and v each in 50 bins (two softmaxes)."""
+    name, channels, output_activation = "uv_bins50", 100, "softmax_per_channel"
+
+    def chroma(self, prediction):
+        from deepcolor.classification import decode_per_channel
+        return super().chroma(decode_per_channel(prediction))
+
+    def in_target_space(self, prediction):
+        from deepcolor.classification import decode_per_channel
+        return decode_per_channel(prediction)
+
+
+ENCODINGS = {e.name: e for e in (Rgb01(), RgbPm1(), AbPm1(), Uv01(), AbBins(), UvBins50())}
 
 
 def get_encoding(name):

@@ -88,7 +88,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         rgb = tf.cast(rgb_model, tf.float32) / 255.0
         prediction = model(encoding.model_input(rgb), training=False)
         gray_rgb = tf.cast(gray_uint8(encoding, rgb_model), tf.float32) / 255.0
-        return (prediction, encoding.target(rgb), encoding.target(gray_rgb),
+        return (encoding.in_target_space(prediction), encoding.target(rgb), encoding.target(gray_rgb),
                 colorize_uint8(model, encoding, rgb_metric, size, resize), gray_uint8(encoding, rgb_metric))
 
     ours, gray = ColorizationMetrics(), ColorizationMetrics()

@@ -63,7 +63,9 @@ def build_parser():
     p.add_argument("--batch-size", type=int, default=16,
                    help="batch size (seed 002 reports 383, which needs a large GPU)")
     p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (seed 002: 1e-4)")
-    p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="training loss (huber: delta 1)")
+    p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber", "cross_entropy"),
+                   help="training loss (huber: delta 1); cross_entropy for the classification encodings "
+                        "ab_bins (soft-encoded, class-rebalanced) and uv_bins50")
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
                    help="optimizer (sgd_momentum: momentum 0.9); seed 003 compares them all")
     p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
@@ -269,6 +271,8 @@ def select_devices(settings):
     color_on = settings["color_on"]
     if color_on == "auto":
         color_on = "device" if gpus or settings["strategy"] == "tpu" else "pipeline"
+    if settings["encoding"] in CLASSIFICATION_ENCODINGS:
+        color_on = "pipeline"  # their losses need the encoded target, which the pipeline provides
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
 
@@ -380,10 +384,12 @@ def main(argv=None):
         print(f"{out}: already trained for {done_epochs} epochs; nothing to do "
               f"(raise --epochs to continue, or --overwrite to start over)")
         return 0
+    _loss(settings["loss"], settings["encoding"])  # a loss that does not fit the encoding fails now
+    class_weights = ab_rebalancing_weights(train_infos, out) if settings["encoding"] == "ab_bins" else None
     with strategy.scope():  # variables live on every replica
         if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
             model, _ = runs.load_model(out, "last", compile=True)
-            model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"]),
+            model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"], settings["encoding"], class_weights),
                           jit_compile=devices["jit_compile"])
             initial_epoch = done_epochs
         else:
@@ -392,7 +398,7 @@ def main(argv=None):
                 options["synchronized_bn"] = True  # BatchNorm over the global batch
             model = build_model(settings["arch"], settings["image_size"], settings["encoding"],
                                 weights=settings["weights"], **options)
-            model.compile(optimizer=make_optimizer(settings), loss=_loss(settings["loss"]),
+            model.compile(optimizer=make_optimizer(settings), loss=_loss(settings["loss"], settings["encoding"], class_weights),
                           jit_compile=devices["jit_compile"])
             initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
         trainable = model  # what fit() drives; checkpoints always hold `model`
@@ -456,10 +462,44 @@ def main(argv=None):
     return 0
 
 
-def _loss(name):
+CLASSIFICATION_ENCODINGS = ("ab_bins", "uv_bins50")
+
+
+def _loss(name, encoding="rgb01", class_weights=None):
     import keras
+    if (encoding in CLASSIFICATION_ENCODINGS) != (name == "cross_entropy"):
+        raise SystemExit(f"error: --loss {name} does not fit --encoding {encoding}: classification encodings "
+                         f"({', '.join(CLASSIFICATION_ENCODINGS)}) train with --loss cross_entropy, the others "
+                         f"with mse, mae or huber")
+    if encoding == "ab_bins":
+        from deepcolor.classification import SoftEncodedCrossEntropy
+        return SoftEncodedCrossEntropy(class_weights=class_weights)
+    if encoding == "uv_bins50":
+        from deepcolor.classification import PerChannelBinsCrossEntropy
+        return PerChannelBinsCrossEntropy()
     return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError(),
             "huber": keras.losses.Huber(delta=1.0)}[name]
+
+
+def ab_rebalancing_weights(infos, out, limit=2000, size=64):
+    """Zhang's class weights from the training split's ab histogram (at most `limit` images at
+    size x size), saved to the run directory; reused when the run resumes."""
+    import numpy as np
+    import tensorflow as tf
+    from deepcolor import color, runs
+    from deepcolor.classification import ab_gamut_bins, rebalancing_weights
+    from deepcolor.data.pipeline import resized_images
+    path = os.path.join(out, "ab_rebalancing.json")
+    saved = runs.read_json(path)
+    if saved:
+        return np.asarray(saved["weights"], np.float32)
+    samples = []
+    for batch in resized_images(infos[:limit], (size,)).batch(64):
+        ab = color.rgb_to_lab(tf.cast(batch, tf.float32) / 255.0)[..., 1:]
+        samples.append(tf.reshape(ab, [-1, 2])[::7].numpy())  # every 7th pixel: plenty for 261 bins
+    weights = rebalancing_weights(np.concatenate(samples), ab_gamut_bins())
+    runs.write_json(path, {"lambda": 0.5, "sigma": 5, "images": min(limit, len(infos)), "weights": weights.tolist()})
+    return weights
 
 
 if __name__ == "__main__":

@@ -11,12 +11,16 @@ import keras
 from keras import layers
 
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
+from deepcolor.models.heads import output_activation as output_activation_layer
 
 
 def apply_upsample_block(x, filters, activation, name, batchnorm=True, synchronized_bn=False):
     x = layers.UpSampling2D(2, name=f"{name}_up")(x)
     x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv")(x)
-    x = layers.Activation(activation, name=f"{name}_act", dtype="float32" if not batchnorm else None)(x)
+    if batchnorm:
+        x = layers.Activation(activation, name=f"{name}_act")(x)
+    else:  # the output block
+        x = output_activation_layer(activation, layer_name=f"{name}_act")(x)
     if batchnorm:
         x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return x

@@ -18,6 +18,7 @@ import numpy as np
 from keras import layers, ops
 
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
+from deepcolor.models.heads import output_activation as output_activation_layer
 
 EXTRACTOR_SIZES = {"inception_resnet_v2": 299, "inception_v3": 299, "convnext_tiny": 224}
 ENCODER = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1))
@@ -89,7 +90,7 @@ class Koalarization(keras.Model):
         x = layers.UpSampling2D(2, name="up2")(x)
         x = layers.Conv2D(32, 3, padding="same", activation="relu", name="dec4")(x)
         x = layers.Conv2D(output_channels, 3, padding="same", name="out_conv")(x)
-        x = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
+        x = output_activation_layer(output_activation)(x)
         outputs = layers.UpSampling2D(2, dtype="float32", name="out_up")(x)
         kwargs.setdefault("name", f"koalarization_{extractor}")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

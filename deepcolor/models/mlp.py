@@ -15,6 +15,8 @@ Best model (report): 1 hidden layer, BatchNorm, sigmoid, BatchNorm after the out
 import keras
 from keras import layers
 
+from deepcolor.models.heads import output_activation as output_activation_layer
+
 MLP_WIDTHS = {1: (512,), 2: (512, 256), 3: (512, 256, 128)}
 AUTOENCODER_WIDTHS = {1: (512,), 2: (512, 256), 3: (512, 256, 512), 5: (512, 256, 128, 256, 512)}
 
@@ -38,7 +40,7 @@ class DenseColorizer(keras.Model):
         x = layers.Dense(image_size * image_size * output_channels, name="out_dense")(x)
         if output_batchnorm:
             x = layers.BatchNormalization(synchronized=synchronized_bn, name="out_bn")(x)
-        x = layers.Activation(output_activation or "linear", dtype="float32", name="out_act")(x)
+        x = output_activation_layer(output_activation)(x)
         outputs = layers.Reshape((image_size, image_size, output_channels), name="to_image")(x)
         kwargs.setdefault("name", "dense_colorizer")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
+from deepcolor.models.heads import output_activation as output_activation_layer
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
@@ -27,7 +28,7 @@ class MobileNetDecoder(keras.Model):
             x = layers.UpSampling2D(2, name=f"dec{i + 1}_up")(x)
             x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"dec{i + 1}_conv")(x)
         x = layers.Conv2D(output_channels, 3, padding="same", name="out_conv")(x)
-        outputs = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
+        outputs = output_activation_layer(output_activation)(x)
         kwargs.setdefault("name", "mobilenet_decoder")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size, self.decoder_filters = image_size, tuple(decoder_filters)

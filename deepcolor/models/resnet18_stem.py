@@ -13,6 +13,8 @@ layer1 148,480, layer2 230,912 + 295,936) + decoder 278,498 (148,096 + 74,048 + 
 import keras
 from keras import layers
 
+from deepcolor.models.heads import output_activation as output_activation_layer
+
 
 def apply_basic_block(x, filters, stride, name, synchronized_bn=False):
     shortcut = x
@@ -59,7 +61,7 @@ class ResNet18Colorizer(keras.Model):
         x = layers.UpSampling2D(2, interpolation="nearest", name="up2")(x)
         x = apply_conv_bn_relu(x, 32, "dec4", sbn)
         x = layers.Conv2D(output_channels, 3, padding="same", name="out_conv")(x)
-        x = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
+        x = output_activation_layer(output_activation)(x)
         outputs = layers.UpSampling2D(2, interpolation="nearest", dtype="float32", name="out_up")(x)
         kwargs.setdefault("name", "resnet18_colorizer")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

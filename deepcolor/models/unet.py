@@ -12,6 +12,8 @@ map); the report's text is followed here instead.
 import keras
 from keras import layers
 
+from deepcolor.models.heads import output_activation as output_activation_layer
+
 
 def apply_encoder_block(x, filters, leaky_alpha, name, synchronized_bn=False):
     x = layers.Conv2D(filters, 3, strides=2, padding="same", name=f"{name}_conv")(x)
@@ -51,7 +53,7 @@ class UNet(keras.Model):
                                     synchronized_bn=synchronized_bn)
         x = layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same", name="out_upconv")(x)
         # float32 output so mixed-precision training computes its loss in full precision.
-        outputs = layers.Activation(output_activation, dtype="float32", name="out_act")(x)
+        outputs = output_activation_layer(output_activation)(x)
         kwargs.setdefault("name", "unet")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size = image_size

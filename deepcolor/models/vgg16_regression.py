@@ -17,6 +17,7 @@ import keras
 from keras import layers
 
 from deepcolor.models.backbones import build_backbone
+from deepcolor.models.heads import output_activation as output_activation_layer
 
 VGG_TAPS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")
 L_MEAN, L_STD = 0.4697, 0.2610  # the report's statistics of L/100
@@ -63,7 +64,7 @@ class VGG16Regression(keras.Model):
         y = layers.Add(name="add0")([y, bn(x3, "bn_input")])
         y = apply_conv_block(y, 3, 3, "dec0", sbn)
         y = layers.Conv2D(output_channels, 3, padding="same", name="out_conv")(y)
-        outputs = layers.Activation(output_activation, dtype="float32", name="out_act")(y)
+        outputs = output_activation_layer(output_activation)(y)
         kwargs.setdefault("name", "vgg16_regression")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size, self.upsampling = image_size, upsampling

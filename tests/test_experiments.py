@@ -1,0 +1,46 @@
+"""Every named experiment: its config is complete and documented, and its --smoke run goes end to
+end (train a few steps, evaluate, export) in one process."""
+
+import importlib
+import re
+
+import pytest
+
+from deepcolor.experiments import MODULES, all_experiments, get_experiment
+from tests.conftest import run_module
+
+
+def test_every_row_names_its_paper_row_and_figures_and_every_module_documents_its_choices():
+    experiments = all_experiments()
+    assert len(experiments) >= 40
+    for module in MODULES:
+        doc = importlib.import_module(f"deepcolor.experiments.{module}").__doc__
+        assert "Choices left open" in doc, module
+    for name, experiment in experiments.items():
+        assert re.fullmatch(r"[a-z0-9_.A-Z]+", name) and experiment.row and experiment.paper
+        assert {"arch", "data", "image_size", "epochs", "batch_size", "lr"} <= set(experiment.settings), name
+    # The papers' own numbers travel with the rows that have them.
+    assert get_experiment("deepcolor_unet_10ep").figures == {"MSE": 0.006, "PSNR": 23.229}
+    assert get_experiment("hwang_zhou_best").figures == {"test Huber": 0.001849}
+    assert get_experiment("colorbias_BGY_combined").figures == {"val MSE": 0.0146}
+    with pytest.raises(SystemExit, match="did you mean deepcolor_unet_10ep"):
+        get_experiment("deepcolor_unet_10")
+
+
+def test_cli_lists_experiments_and_overrides_any_field(tmp_path):
+    listing = run_module("deepcolor.train", "--list-experiments").stdout
+    assert all(name in listing for name in all_experiments())
+    out = tmp_path / "run"
+    run_module("deepcolor.train", "--experiment", "mlp003_best", "--smoke", "--lr", "0.001", "--out", out)
+    import json
+    settings = json.load(open(out / "config.json"))["settings"]
+    assert settings["lr"] == 0.001 and settings["arch"] == "mlp" and settings["encoding"] == "rgb_pm1"
+    assert settings["image_size"] == 32 and settings["weights"] == "none" and settings["epochs"] == 1
+
+
+def test_every_experiment_smoke_runs_end_to_end(tmp_path):
+    proc = run_module("deepcolor.experiments", "--smoke", "all", "--out", tmp_path, timeout=3000, check=False)
+    failed = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert proc.returncode == 0 and not failed, "\n".join(failed) or proc.stderr[-3000:]
+    n = len(all_experiments())
+    assert f"{n} of {n} experiments passed" in proc.stdout
