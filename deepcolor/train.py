@@ -119,7 +119,10 @@ def resolve_settings(args):
     settings["out"] = args.out or os.path.join("runs", args.arch)
     parse_fractions(args.split)
     settings["model_option"] = sorted(args.model_option)
-    model_options(settings)
+    options = model_options(settings)
+    if arch.backbone and not settings["ensemble"]:  # an unreachable download fails now, not after the data
+        from deepcolor.models.backbones import keras_weights_argument
+        keras_weights_argument(settings["weights"], options.get("extractor", arch.backbone))
     lr_multipliers(settings)
     if settings["lr_multipliers"] and settings["optimizer"] != "adam":
         raise SystemExit("error: --lr-multipliers works with --optimizer adam only")

@@ -129,3 +129,32 @@ def test_per_variable_learning_rates_move_backbone_and_head_at_their_own_rates()
     assert 1e-6 < vgg <= 3.1e-6 and 0.5e-3 < head <= 1.01e-3, (vgg, head)
     config = keras.optimizers.serialize(optimizer)
     assert keras.optimizers.deserialize(config).lr_multipliers == {"block": 3e-3}
+
+
+def test_imagenet_weights_offline_fail_fast_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    from tests.conftest import ROOT
+    started = time.time()
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", f"ip link set lo up && exec {sys.executable} -m deepcolor.train "
+                           f"--arch densenet --weights imagenet --out {tmp_path / 'run'}"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=ROOT, HOME=str(tmp_path), KERAS_HOME=str(tmp_path / "keras")))
+    seconds = time.time() - started
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 1 and seconds < 10 and len(lines) == 1, (seconds, proc.stderr)
+    assert lines[0].startswith("error: --weights imagenet") and "--weights PATH" in lines[0] and "--weights none" in lines[0]
+
+
+def test_local_weights_file_is_loaded_into_the_backbone(tmp_path):
+    source = keras.applications.MobileNet(weights=None, include_top=False, input_shape=(32, 32, 3))
+    path = str(tmp_path / "mobilenet.weights.h5")
+    source.save_weights(path)
+    model = build_model("mobilenet", 32, weights=path)
+    backbone = [layer for layer in model.layers if isinstance(layer, keras.Model)][0]
+    for a, b in zip(source.weights, backbone.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with pytest.raises(SystemExit, match="no such file"):
+        build_model("mobilenet", 32, weights=str(tmp_path / "missing.h5"))
