@@ -76,10 +76,11 @@ def build_parser():
     p.add_argument("--lr-multipliers", default="",
                    help="per-variable learning rates as PREFIX=FACTOR,... on variable paths (000: "
                         "block=0.003 gives VGG16 3e-6 next to 1e-3); Adam only")
-    p.add_argument("--weights", default="imagenet",
-                   help="backbone weights for archs with one (densenet, mobilenet, vgg16_regression, "
-                        "koalarization): imagenet (Keras download, cached in ~/.keras), none, or a "
-                        "local Keras weights file; fails in seconds when imagenet cannot be fetched")
+    p.add_argument("--weights", default="auto",
+                   help="pretrained weights: auto (= imagenet for the keras.applications backbones of "
+                        "densenet, mobilenet, vgg16_regression, koalarization; none otherwise), imagenet "
+                        "(Keras download, cached in ~/.keras; fails in seconds offline), none, or a local "
+                        "file (a Keras weights file; for resnet18 an .npz of torchvision's state_dict)")
     p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                    help="model constructor option, repeatable, e.g. extractor=inception_v3, "
                         "hidden_layers=2, upsampling=bilinear, output_activation=relu")
@@ -120,6 +121,8 @@ def resolve_settings(args):
     parse_fractions(args.split)
     settings["model_option"] = sorted(args.model_option)
     options = model_options(settings)
+    if settings["weights"] == "auto":
+        settings["weights"] = "imagenet" if arch.backbone else "none"
     if arch.backbone and not settings["ensemble"]:  # an unreachable download fails now, not after the data
         from deepcolor.models.backbones import keras_weights_argument
         keras_weights_argument(settings["weights"], options.get("extractor", arch.backbone))
@@ -217,9 +220,10 @@ def prepare_run_dir(settings):
         shutil.rmtree(out)
     previous = runs.read_json(os.path.join(out, "config.json"))
     if previous is not None:
-        parser = build_parser()  # runs made before a setting existed had its default
+        parser = build_parser()
+        # A setting a run's config lacks did not exist when it was made; it cannot have differed.
         changed = [k for k in RUN_IDENTITY
-                   if previous["settings"].get(k, parser.get_default(k)) != settings.get(k)]
+                   if k in previous["settings"] and previous["settings"][k] != settings.get(k)]
         if changed:
             detail = ", ".join(f"{k}: {previous['settings'].get(k, parser.get_default(k))!r} -> {settings.get(k)!r}"
                                for k in changed)

@@ -158,3 +158,29 @@ def test_local_weights_file_is_loaded_into_the_backbone(tmp_path):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     with pytest.raises(SystemExit, match="no such file"):
         build_model("mobilenet", 32, weights=str(tmp_path / "missing.h5"))
+
+
+def test_resnet18_stem_loads_torchvision_weights_with_conv1_summed_over_rgb(tmp_path):
+    from deepcolor.models.resnet18_stem import _torch_names
+    rng = np.random.default_rng(3)
+    model = build_model("resnet18", 32)
+    arrays = {}
+    for ours, theirs in _torch_names().items():
+        layer = model.get_layer(ours)
+        if isinstance(layer, keras.layers.Conv2D):
+            h, w, i, o = layer.kernel.shape
+            arrays[f"{theirs}.weight"] = rng.standard_normal((o, 3 if ours == "conv1" else i, h, w)).astype(np.float32)
+        else:
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                arrays[f"{theirs}.{name}"] = rng.random(layer.gamma.shape[0]).astype(np.float32) + 0.5
+    path = str(tmp_path / "resnet18.npz")
+    np.savez(path, **arrays)
+    loaded = build_model("resnet18", 32, weights=path)
+    np.testing.assert_allclose(np.asarray(loaded.get_layer("conv1").kernel),
+                               arrays["conv1.weight"].transpose(2, 3, 1, 0).sum(2, keepdims=True), rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(loaded.get_layer("layer2_0_down_conv").kernel),
+                                  arrays["layer2.0.downsample.0.weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(np.asarray(loaded.get_layer("layer1_1_bn2").moving_variance),
+                                  arrays["layer1.1.bn2.running_var"])
+    with pytest.raises(SystemExit, match="keras.applications has no ResNet-18"):
+        build_model("resnet18", 32, weights="imagenet")

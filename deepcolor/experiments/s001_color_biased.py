@@ -11,7 +11,9 @@ Choices left open (ours):
   by a documented, seeded hue/saturation statistic (deepcolor/data/colorbias.py; see its contact
   sheet with `python -m deepcolor.data.colorbias`). Default source: ../shared/data/photos.
 - "2,000 batches per model": one epoch of 2,000 steps (the small subsets repeat, reshuffled).
-- ResNet-18 starts from random weights (ImageNet ResNet-18 is not in keras.applications).
+- ResNet-18 starts from random weights by default (keras.applications has no ResNet-18); pass
+  `--weights resnet18.npz` (torchvision's ImageNet state_dict, conv1 summed over RGB) to start from
+  ImageNet as the report's pretrained stem did.
 """
 
 from deepcolor.experiments import make
@@ -19,7 +21,7 @@ from deepcolor.experiments import make
 PAPER = "001 Color-biased"
 SOURCE = "folder:../shared/data/photos"
 BASE = dict(arch="resnet18", encoding="ab_pm1", image_size=256, resize="letterbox", loss="mse",
-            optimizer="adam", lr=1e-3, batch_size=4, epochs=1, steps_per_epoch=2000)
+            optimizer="adam", lr=1e-3, batch_size=4, epochs=1, steps_per_epoch=2000, weights="none")
 TABLE = {"blue": 0.2780, "yellow": 0.0353, "green": 0.0260, "BY": 0.0238, "BGY": 0.0198, "baseline": 0.1371}
 COMBINED = {"BY": (("blue", "yellow"), 0.0156), "BGY": (("blue", "green", "yellow"), 0.0146)}
 

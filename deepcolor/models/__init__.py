@@ -113,4 +113,12 @@ def build_model(arch, image_size, encoding=None, weights="none", **options):
     if spec.backbone:
         backbone = options.get("extractor", spec.backbone)
         options["weights"] = keras_weights_argument(weights, backbone)
-    return spec.build(image_size, encoding or spec.encoding, **options)
+    model = spec.build(image_size, encoding or spec.encoding, **options)
+    if arch == "resnet18" and weights not in (None, "none", "imagenet"):
+        from deepcolor.models.resnet18_stem import load_torchvision_stem
+        load_torchvision_stem(model, weights)
+    elif arch == "resnet18" and weights == "imagenet":
+        raise SystemExit("error: resnet18: keras.applications has no ResNet-18, so --weights imagenet cannot be "
+                         "downloaded; pass --weights resnet18.npz (torchvision's state_dict, see "
+                         "deepcolor/models/resnet18_stem.py) or --weights none")
+    return model

@@ -76,3 +76,47 @@ class ResNet18Colorizer(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+# torchvision's resnet18 state_dict names for the layers this stem keeps.
+def _torch_names():
+    names = {"conv1": "conv1", "bn1": "bn1"}
+    for layer, blocks in (("layer1", 2), ("layer2", 2)):
+        for b in range(blocks):
+            ours = f"{layer}_{b}"
+            names.update({f"{ours}_conv1": f"{layer}.{b}.conv1", f"{ours}_bn1": f"{layer}.{b}.bn1",
+                          f"{ours}_conv2": f"{layer}.{b}.conv2", f"{ours}_bn2": f"{layer}.{b}.bn2"})
+    names.update({"layer2_0_down_conv": "layer2.0.downsample.0", "layer2_0_down_bn": "layer2.0.downsample.1"})
+    return names
+
+
+def load_torchvision_stem(model, path):
+    """Loads ImageNet ResNet-18 weights into the stem from an .npz of torchvision's state_dict:
+
+        np.savez("resnet18.npz", **{k: v.numpy() for k, v in
+                 torchvision.models.resnet18(weights="IMAGENET1K_V1").state_dict().items()})
+
+    conv1 is summed over its RGB input channels, so one gray channel gets the response the
+    network would give to a gray RGB image. The decoder keeps its fresh initialization.
+    """
+    import numpy as np
+    try:
+        arrays = np.load(path)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"error: --weights {path}: not an .npz of torchvision's resnet18 state_dict ({e})") from None
+    for ours, theirs in _torch_names().items():
+        layer = model.get_layer(ours)
+        try:
+            if ours.endswith(("conv", "conv1", "conv2")) or ours == "conv1":
+                kernel = arrays[f"{theirs}.weight"].transpose(2, 3, 1, 0)  # OIHW -> HWIO
+                if ours == "conv1":
+                    kernel = kernel.sum(axis=2, keepdims=True)
+                layer.set_weights([kernel])
+            else:
+                layer.set_weights([arrays[f"{theirs}.weight"], arrays[f"{theirs}.bias"],
+                                   arrays[f"{theirs}.running_mean"], arrays[f"{theirs}.running_var"]])
+        except KeyError as e:
+            raise SystemExit(f"error: --weights {path}: missing {e.args[0]} (not a torchvision resnet18 state_dict)") from None
+        except ValueError as e:
+            raise SystemExit(f"error: --weights {path}: {theirs} has the wrong shape ({e})") from None
+    return model
