@@ -10,12 +10,16 @@ Parameters at 256x256 with 3 outputs: 3,228,864 (MobileNet) + 6,287,171 (decoder
 import keras
 from keras import layers
 
+from deepcolor.models.base import ColorizerModel
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
 from deepcolor.models.heads import output_activation as output_activation_layer
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
-class MobileNetDecoder(keras.Model):
+class MobileNetDecoder(ColorizerModel):
+    CONFIG_KEYS = ("image_size", "decoder_filters", "output_channels", "output_activation", "input_range",
+                   "synchronized_bn")
+
     def __init__(self, image_size=256, weights=None, decoder_filters=(512, 256, 128, 64, 32), output_channels=3,
                  output_activation="sigmoid", input_range="01", synchronized_bn=False, **kwargs):
         if image_size is not None and image_size % 32:
@@ -31,16 +35,6 @@ class MobileNetDecoder(keras.Model):
         outputs = output_activation_layer(output_activation)(x)
         kwargs.setdefault("name", "mobilenet_decoder")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self.image_size, self.decoder_filters = image_size, tuple(decoder_filters)
-        self.output_channels, self.output_activation = output_channels, output_activation
-        self.input_range, self.synchronized_bn = input_range, synchronized_bn
-
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-                "decoder_filters": list(self.decoder_filters), "output_channels": self.output_channels,
-                "output_activation": self.output_activation, "input_range": self.input_range,
-                "synchronized_bn": self.synchronized_bn}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._remember(image_size=image_size, decoder_filters=decoder_filters, output_channels=output_channels,
+                       output_activation=output_activation, input_range=input_range,
+                       synchronized_bn=synchronized_bn)
