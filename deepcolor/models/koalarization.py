@@ -41,6 +41,15 @@ class TileToFeatureMap(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
+class StopGradient(layers.Layer):
+    """The frozen extractor gets no gradient at all: nothing in it trains, and backpropagating
+    through it would cost a full backward pass (and fails on CPU for ConvNeXt's grouped convs)."""
+
+    def call(self, x):
+        return ops.stop_gradient(x)
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
 class SelectFeatures(layers.Layer):
     """A fixed, seeded random subset of a feature vector's dimensions (004's Model 3)."""
 
@@ -77,7 +86,7 @@ class Koalarization(keras.Model):
         g = GrayToBackbone(extractor, name=f"to_{extractor}")(g)
         classifier = build_backbone(extractor, (side, side, 3), weights, include_top=True)
         classifier.trainable = False  # frozen, as in the paper
-        vector = classifier(g, training=False)
+        vector = StopGradient(name="frozen_features")(classifier(g, training=False))
         if feature_subset:
             vector = SelectFeatures(feature_subset, vector.shape[-1], feature_seed, name="feature_subset")(vector)
 
