@@ -8,7 +8,10 @@ from deepcolor.encodings import ENCODINGS, get_encoding
 TARGET_RANGES = {"rgb01": (0, 1), "rgb_pm1": (-1, 1), "ab_pm1": (-1, 1), "uv01": (0, 1)}
 
 
-@pytest.mark.parametrize("name", sorted(ENCODINGS))
+REGRESSION = sorted(n for n in ENCODINGS if "bins" not in n)
+
+
+@pytest.mark.parametrize("name", REGRESSION)
 def test_target_round_trips_to_the_image(name, real_photos):
     enc = get_encoding(name)
     rgb = tf.constant(real_photos[1][None].astype(np.float32) / 255.0)
@@ -19,6 +22,15 @@ def test_target_round_trips_to_the_image(name, real_photos):
     # A perfect prediction, recombined with the image's own L, gives the image back.
     back = enc.prediction_to_rgb(target, rgb).numpy()
     assert np.abs(back - rgb.numpy()).max() < 1.0 / 255.0, name
+
+
+@pytest.mark.parametrize("name, regression, classes", [("ab_bins", "ab_pm1", 261), ("uv_bins50", "uv01", 100)])
+def test_classification_encodings_keep_their_regression_targets(name, regression, classes, real_photos):
+    # The pipeline hands them a, b / 128 (or uv01); their losses encode the bins in-graph.
+    rgb = tf.constant(real_photos[1][None].astype(np.float32) / 255.0)
+    enc = get_encoding(name)
+    np.testing.assert_array_equal(enc.target(rgb).numpy(), get_encoding(regression).target(rgb).numpy())
+    assert enc.channels == classes
 
 
 @pytest.mark.parametrize("name", sorted(ENCODINGS))

@@ -1,7 +1,7 @@
 """Seed 002 (DeepColor): U-Net from scratch vs DenseNet121 and MobileNet v1 decoders, 10 and 30 epochs.
 
 Table 1 of the report: MSE and PSNR on RGB [0, 1] for each model after 10 and 30 epochs.
-Choices the report left open (ours):
+Choices left open (ours):
 - Data: `deepcolor_mix` (5,000 each of COCO-2017 val, Places365, ADE20K; 4,000 / 1,000 per source);
   the report does not say which COCO split or which Places365/ADE20K subset; metrics on its val split.
 - Batch 383 as reported (it needs a large GPU; override with --batch-size).
