@@ -17,7 +17,7 @@ def test_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_pa
 
     calls = tf.Variable(0)
 
-    def poisoned(name):
+    def poisoned(name, encoding="rgb01", class_weights=None):
         """MSE that turns NaN from the 11th call on: epoch 1 (8 train + 2 val batches) stays finite."""
         mse = keras.losses.MeanSquaredError()
 
