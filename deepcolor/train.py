@@ -220,13 +220,11 @@ def prepare_run_dir(settings):
         shutil.rmtree(out)
     previous = runs.read_json(os.path.join(out, "config.json"))
     if previous is not None:
-        parser = build_parser()
         # A setting a run's config lacks did not exist when it was made; it cannot have differed.
         changed = [k for k in RUN_IDENTITY
                    if k in previous["settings"] and previous["settings"][k] != settings.get(k)]
         if changed:
-            detail = ", ".join(f"{k}: {previous['settings'].get(k, parser.get_default(k))!r} -> {settings.get(k)!r}"
-                               for k in changed)
+            detail = ", ".join(f"{k}: {previous['settings'][k]!r} -> {settings.get(k)!r}" for k in changed)
             raise SystemExit(f"error: {out} holds a run with other settings ({detail}); "
                              f"use --overwrite or another --out")
     try:

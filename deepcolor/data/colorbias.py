@@ -106,7 +106,7 @@ def contact_sheet(picks, path, thumb=72):
 
 
 def main(argv=None):
-    from deepcolor.runs import add_debug_flag, run_cli  # noqa: F401  (run_cli used below)
+    from deepcolor.runs import add_debug_flag
     p = argparse.ArgumentParser(prog="python -m deepcolor.data.colorbias", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", required=True, help="source to pick from, e.g. folder:../shared/data/photos")
