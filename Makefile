@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 demo: venv
-	$(PY) -m deepcolor.demo --out results/demo --run runs/demo
+	$(PY) -m deepcolor.demo --out results/demo
 
 test: venv
 	$(PY) -m pytest -q tests

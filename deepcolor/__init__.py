@@ -1,4 +1,10 @@
-"""DeepColor: a Keras/TensorFlow replication suite for automatic image colorization."""
+"""DeepColor: a Keras/TensorFlow replication suite for automatic image colorization.
+
+    import deepcolor
+    model = deepcolor.load()                    # the shipped default model
+    rgb = model.colorize("old.jpg")             # uint8 [H, W, 3], same size and lightness
+    deepcolor.colorize("old.jpg", "out.png")    # the one-liner
+"""
 
 import os
 import sys
@@ -8,6 +14,24 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
+
+from deepcolor.errors import DeepColorError, ModelNotFoundError, UnsupportedOptionError  # noqa: E402,F401
+
+
+def load(source=None, which="best"):
+    """See deepcolor.api.load."""
+    from deepcolor.api import load as _load
+    return _load(source, which)
+
+
+def __getattr__(name):
+    # `deepcolor.colorize` is the command's module, made callable (deepcolor/colorize.py): it is the
+    # one-liner deepcolor.colorize("in.jpg", "out.png") too. A plain function of that name here would
+    # be replaced by the module the moment anything imports it.
+    if name == "colorize":
+        import importlib
+        return importlib.import_module("deepcolor.colorize")
+    raise AttributeError(f"module 'deepcolor' has no attribute {name!r}")
 
 
 def _import_tensorflow_quietly():

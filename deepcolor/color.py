@@ -226,9 +226,33 @@ _F_FROM_LAB = np.array([[1 / 116, 1 / 116, 1 / 116], [1 / 500, 0, 0], [0, 0, -1 
 _LINEAR_FROM_T = (RGB_FROM_XYZ @ np.diag(WHITE_D65)).T.astype(np.float32)
 
 
-def lab_to_uint8(lab):
-    """CIE Lab -> uint8 sRGB, as to_uint8(lab_to_rgb(lab)) within one level, several times faster."""
+def _linear_from_lab(lab):
     f = tf.tensordot(_to_float(lab), tf.constant(_F_FROM_LAB), axes=[[-1], [0]]) + 16.0 / 116.0
     f = tf.maximum(f, tf.constant([-np.inf, -np.inf, 0.0], tf.float32))  # clip Z as lab_to_xyz does
     t = tf.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / _KAPPA)
-    return uint8_from_linear(tf.tensordot(t, tf.constant(_LINEAR_FROM_T), axes=[[-1], [0]]))
+    return tf.tensordot(t, tf.constant(_LINEAR_FROM_T), axes=[[-1], [0]])
+
+
+def lab_to_uint8(lab):
+    """CIE Lab -> uint8 sRGB, as to_uint8(lab_to_rgb(lab)) within one level, several times faster."""
+    return uint8_from_linear(_linear_from_lab(lab))
+
+
+def fit_chroma_to_gamut(lab, iterations=8, tolerance=1e-3):
+    """Lab whose colour sRGB cannot show gets its chroma scaled toward gray, L and hue kept, just
+    enough (to 1/2^iterations) that it fits: clipping R, G, B instead would change the lightness,
+    which full-resolution colorization promises to keep."""
+    lab = _to_float(lab)
+    lightness, chroma = lab[..., :1], lab[..., 1:]
+
+    def inside(scale):
+        linear = _linear_from_lab(tf.concat([lightness, chroma * scale], -1))
+        return tf.reduce_all((linear >= -tolerance) & (linear <= 1.0 + tolerance), axis=-1, keepdims=True)
+
+    fits = inside(1.0)
+    low, high = tf.zeros_like(lightness), tf.ones_like(lightness)
+    for _ in range(iterations):  # bisection on the scale; 0 (gray) always fits
+        middle = 0.5 * (low + high)
+        ok = inside(middle)
+        low, high = tf.where(ok, middle, low), tf.where(ok, high, middle)
+    return tf.concat([lightness, chroma * tf.where(fits, 1.0, low)], -1)

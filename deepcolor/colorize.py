@@ -1,4 +1,8 @@
-"""Colorize photos:  python -m deepcolor.colorize PATH... --model (RUN_DIR | SAVEDMODEL_DIR) --out DIR
+"""Colorize photos:  python -m deepcolor.colorize PATH... --out DIR [--model MODEL]
+
+MODEL is the shipped default model unless given: a preset name, a run directory, a .keras file or an
+exported SavedModel. --samples N writes N different plausible colorizations of each photo
+(NAME_sample1.png, ...; models that predict a colour distribution, such as the default one).
 
 PATH may be files or folders (searched recursively). Each output has exactly its input's size and
 lightness: the model predicts chroma at its own size, which is upsampled and recombined with the
@@ -22,9 +26,20 @@ def build_parser():
     p = argparse.ArgumentParser(prog="python -m deepcolor.colorize", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files and/or folders")
-    p.add_argument("--model", required=True,
-                   help="a run directory (uses its best.keras) or an exported SavedModel directory")
+    p.add_argument("--model", default="default",
+                   help="a preset name (default: the shipped default model), a run directory (its best.keras), "
+                        "a .keras file or an exported SavedModel directory")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--samples", type=int, default=0,
+                   help="write this many different plausible colorizations of each photo, drawn from the "
+                        "model's predicted colour distribution (default: 0 = the single usual one)")
+    p.add_argument("--seed", type=int, default=0, help="seed of --samples (default: 0)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="annealed-mean temperature of classification models: lower is more saturated "
+                        "(default: the model's own, 0.38 unless its preset says otherwise)")
+    p.add_argument("--render-size", type=int, default=None,
+                   help="predict colour at this square size (default: the model's own); larger keeps "
+                        "more detail in colour edges, smaller is faster")
     p.add_argument("--format", default="png", choices=("png", "jpg"),
                    help="output format (default: png, lossless, keeps alpha; jpg: quality 95)")
     p.add_argument("--png-compression", type=int, default=1, choices=range(10), metavar="0-9",
@@ -35,20 +50,6 @@ def build_parser():
                    help=f"refuse images larger than this many pixels (default: {DEFAULT_MAX_PIXELS:,})")
     add_debug_flag(p)
     return p
-
-
-def load_colorizer(model_dir):
-    """A callable uint8 [H,W,C] -> uint8 [H,W,3] from a run directory or a SavedModel."""
-    import tensorflow as tf
-    if os.path.exists(os.path.join(model_dir, "saved_model.pb")):
-        loaded = tf.saved_model.load(model_dir)
-        return lambda image: loaded.serve(tf.convert_to_tensor(image, tf.uint8)).numpy()
-    from deepcolor import runs
-    from deepcolor.encodings import get_encoding
-    from deepcolor.inference import Colorizer
-    s = runs.load_config(model_dir)["settings"]
-    model, _ = runs.load_model(model_dir)
-    return Colorizer(model, get_encoding(s["encoding"]), s["image_size"], s["resize"])
 
 
 def plan_outputs(paths, out_dir, fmt):
@@ -109,6 +110,23 @@ def save_image(rgb, alpha, path, fmt, png_compression=1):
             os.remove(tmp)
 
 
+def sample_paths(path, count):
+    stem, ext = os.path.splitext(path)
+    return [f"{stem}_sample{k}{ext}" for k in range(1, count + 1)]
+
+
+class SampleColorizer:
+    """A callable image -> list of `count` samples, for colorize_files."""
+
+    def __init__(self, model, count, seed=0, temperature=None, render_size=None):
+        self.model, self.samples_per_image, self.seed = model, count, seed
+        self.temperature, self.render_size = temperature, render_size
+
+    def __call__(self, rgb):
+        return self.model.colorize(rgb, samples=self.samples_per_image, seed=self.seed,
+                                   temperature=self.temperature, render_size=self.render_size)
+
+
 def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAULT_MAX_PIXELS,
                    debug=False, log=None, png_compression=1):
     """Runs the batch; returns counts {'done', 'skipped', 'failed'}."""
@@ -129,11 +147,15 @@ def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAU
             # realpath, not samefile: it does not fail on symlink loops or missing files.
             if os.path.realpath(src) == os.path.realpath(dst):
                 raise BadImageError(f"output {dst} is the input itself; choose another --out")
-            if os.path.exists(dst) and not overwrite:
+            samples = getattr(colorizer, "samples_per_image", 0)
+            targets = sample_paths(dst, samples) if samples else [dst]
+            if all(os.path.exists(t) for t in targets) and not overwrite:
                 counts["skipped"] += 1
                 continue
             rgb, alpha = read_image(src, max_pixels)
-            save_image(colorizer(rgb), alpha, dst, fmt, png_compression)
+            result = colorizer(rgb)
+            for target, image in zip(targets, result if samples else [result]):
+                save_image(image, alpha, target, fmt, png_compression)
             counts["done"] += 1
         except BadImageError as e:
             counts["failed"] += 1
@@ -162,10 +184,20 @@ def main(argv=None):
     except OSError as e:
         print(f"error: output folder {args.out} is not writable ({e.strerror or e})", file=sys.stderr)
         return 2
-    if not os.path.isdir(args.model):
-        print(f"error: --model {args.model} is not a run directory or SavedModel directory", file=sys.stderr)
+    from deepcolor.api import load
+    from deepcolor.errors import DeepColorError
+    try:
+        model = load(args.model)
+        if args.samples:
+            if not model.can_sample:
+                raise DeepColorError(f"--samples: {args.model} predicts one colour per pixel (encoding "
+                                     f"{model.encoding or 'unknown'}); use a classification model such as the default")
+            colorizer = SampleColorizer(model, args.samples, args.seed, args.temperature, args.render_size)
+        else:
+            colorizer = model.colorizer(args.render_size, args.temperature)
+    except DeepColorError as e:
+        print(f"error: --model {args.model}: {e}", file=sys.stderr)
         return 2
-    colorizer = load_colorizer(args.model)
     counts = colorize_files(jobs, colorizer, args.format, args.overwrite, args.max_pixels, args.debug,
                             png_compression=args.png_compression)
     counts["failed"] += len(problems)
@@ -173,6 +205,18 @@ def main(argv=None):
           f"failed {counts['failed']} -> {args.out}")
     return 1 if counts["failed"] else 0
 
+
+class _CallableModule(type(sys)):
+    """`deepcolor.colorize` is both this command's module (python -m deepcolor.colorize) and the
+    one-line function (deepcolor.colorize("in.jpg", "out.png")): importing the module replaces the
+    package's function attribute with it, so the module itself forwards calls to the function."""
+
+    def __call__(self, image, out=None, model=None, **options):
+        from deepcolor.api import colorize
+        return colorize(image, out, model, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":
     sys.exit(run_cli(main))

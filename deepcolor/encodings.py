@@ -51,11 +51,12 @@ class Encoding:
         return to_rgb(tf.concat([lightness, chroma], axis=-1))
 
     def compose_uint8(self, lightness, chroma):
-        """As compose(), straight to uint8 through the 8-bit fast path (full-resolution output)."""
+        """As compose(), straight to uint8 through the 8-bit fast path (full-resolution output).
+        Lab colours outside sRGB are brought in by lowering their chroma, so L stays the input's."""
         values = tf.concat([lightness, chroma], axis=-1)
         if self.chroma_space == "luv":
             return color.xyz_to_uint8(color.luv_to_xyz(values))
-        return color.lab_to_uint8(values)
+        return color.lab_to_uint8(color.fit_chroma_to_gamut(values))
 
     def in_target_space(self, prediction):
         """The prediction where target() lives (classification heads decode their bins first)."""
@@ -131,22 +132,44 @@ class Uv01(Encoding):
 
 
 class AbBins(AbPm1):
-    """Zhang et al.'s classification over in-gamut ab bins (deepcolor/classification.py). The
-    target stays a, b / 128; the model outputs bin probabilities; chroma is their annealed mean."""
+    """Zhang et al.'s classification over their 313 in-gamut ab bins (deepcolor/classification.py).
+    The target stays a, b / 128; the model outputs bin probabilities; chroma is their annealed mean.
+    Decoding picks the bin set by the prediction's channel count, so runs made with the 261
+    computed bins (`ab_bins_gamut`, and `ab_bins` before it used Zhang's) decode right too."""
     name, output_activation = "ab_bins", "softmax"
     chroma_space = "lab"
 
+    def centers(self):
+        from deepcolor.classification import zhang_bins
+        return zhang_bins()
+
     @property
     def channels(self):
-        from deepcolor.classification import ab_gamut_bins
-        return len(ab_gamut_bins())
+        return len(self.centers())
 
-    def chroma(self, prediction):
-        from deepcolor.classification import ab_gamut_bins, annealed_mean
-        return annealed_mean(prediction, ab_gamut_bins())
+    def chroma(self, prediction, temperature=None, prior_exponent=0.0):
+        """The annealed mean at `temperature` (default 0.38). prior_exponent E multiplies the
+        probabilities by Zhang's ImageNet-prior class weights to the power E first (313 bins): E > 0
+        favours rarer, more colourful bins; E < 0 takes back part of a rebalanced model's bias."""
+        from deepcolor.classification import TEMPERATURE, annealed_mean, bins_for, prior_rebalancing_weights
+        centers = bins_for(prediction.shape[-1])
+        if prior_exponent:
+            weights = tf.constant(prior_rebalancing_weights() ** prior_exponent, tf.float32)
+            prediction = tf.cast(prediction, tf.float32) * weights
+            prediction = prediction / tf.reduce_sum(prediction, -1, keepdims=True)
+        return annealed_mean(prediction, centers, temperature or TEMPERATURE)
 
     def in_target_space(self, prediction):
         return self.chroma(prediction) / 128.0
+
+
+class AbBinsGamut(AbBins):
+    """As ab_bins, over the 261 grid-10 bins that 8-bit sRGB reaches (computed here)."""
+    name = "ab_bins_gamut"
+
+    def centers(self):
+        from deepcolor.classification import ab_gamut_bins
+        return ab_gamut_bins()
 
 
 class UvBins50(Uv01):
@@ -162,7 +185,7 @@ class UvBins50(Uv01):
         return decode_per_channel(prediction)
 
 
-ENCODINGS = {e.name: e for e in (Rgb01(), RgbPm1(), AbPm1(), Uv01(), AbBins(), UvBins50())}
+ENCODINGS = {e.name: e for e in (Rgb01(), RgbPm1(), AbPm1(), Uv01(), AbBins(), AbBinsGamut(), UvBins50())}
 
 
 def get_encoding(name):

@@ -33,6 +33,14 @@ def build_parser():
     p.add_argument("--batch-size", type=int, default=16, help="evaluation batch size")
     p.add_argument("--samples", type=int, default=6, help="rows in the sample grid")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="skip larger images")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="annealed-mean temperature of classification models (default: 0.38, Zhang et al.'s)")
+    p.add_argument("--prior-exponent", type=float, default=None,
+                   help="classification models: multiply the bin probabilities by Zhang's prior class weights "
+                        "to this power before decoding (> 0 more colourful, < 0 less; default 0)")
+    p.add_argument("--border", type=float, default=None,
+                   help="mirrored margin around the photo, as a fraction of the model's size (see "
+                        "deepcolor/inference.py; default: the run's setting, else 0)")
     p.add_argument("--out", default=None, help="output folder (default: RUN/eval)")
     add_debug_flag(p)
     return p
@@ -49,7 +57,8 @@ def format_table(rows, columns=COLUMNS):
 
 
 def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, batch_size=16,
-             samples=6, max_pixels=DEFAULT_MAX_PIXELS, out=None):
+             samples=6, max_pixels=DEFAULT_MAX_PIXELS, out=None, temperature=None, border=None,
+             prior_exponent=None):
     import numpy as np
     import tensorflow as tf
     from deepcolor import plots, runs
@@ -57,7 +66,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     from deepcolor.data.pipeline import resized_images
     from deepcolor.data.split import parse_fractions
     from deepcolor.encodings import Rgb01, get_encoding
-    from deepcolor.inference import colorize_uint8, gray_uint8, to_uint8
+    from deepcolor.inference import colorize_uint8, decode, gray_uint8, to_uint8
     from deepcolor.metrics import ColorizationMetrics
 
     config = runs.load_config(run_dir)
@@ -67,6 +76,8 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     model, model_path = runs.load_model(run_dir, which)
     encoding = get_encoding(s["encoding"])
     size, resize = s["image_size"], s["resize"]
+    border = s.get("border", 0.0) if border is None else border
+    decoding = {k: v for k, v in (("temperature", temperature), ("prior_exponent", prior_exponent)) if v}
 
     records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])
     if split != "all":
@@ -88,8 +99,12 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         rgb = tf.cast(rgb_model, tf.float32) / 255.0
         prediction = model(encoding.model_input(rgb), training=False)
         gray_rgb = tf.cast(gray_uint8(encoding, rgb_model), tf.float32) / 255.0
-        return (encoding.in_target_space(prediction), encoding.target(rgb), encoding.target(gray_rgb),
-                colorize_uint8(model, encoding, rgb_metric, size, resize), gray_uint8(encoding, rgb_metric))
+        decoded = decode(encoding, prediction, decoding) / 128.0 if decoding else encoding.in_target_space(prediction)
+        if decoded.shape[1] != size:  # a head that predicts below the input size
+            decoded = tf.image.resize(decoded, [size, size], method="bilinear")
+        return (decoded, encoding.target(rgb), encoding.target(gray_rgb),
+                colorize_uint8(model, encoding, rgb_metric, size, resize, border, decoding),
+                gray_uint8(encoding, rgb_metric))
 
     ours, gray = ColorizationMetrics(), ColorizationMetrics()
     grid = ([], [], [])
@@ -112,12 +127,17 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     result = {
         "run": run_dir, "checkpoint": model_path, "arch": s["arch"], "encoding": s["encoding"],
         "data": data or s["data"], "split": split, "image_size": size, "metric_size": metric_size,
+        "temperature": temperature, "prior_exponent": prior_exponent, "border": border,
         "images": len(infos), "skipped_files": [{"file": r.path, "problem": p} for r, p in skipped],
         "rows": rows, "seconds": time.time() - started,
         "command": runs.command_line("deepcolor.evaluate"),
     }
-    runs.write_json(os.path.join(out, "metrics.json"), result)
     table = format_table(rows)
+    if s.get("experiment"):
+        from deepcolor.experiments import paper_line
+        result["paper"] = paper_line(s["experiment"], list(rows.values())[0])
+        table += "\n\n" + result["paper"]
+    runs.write_json(os.path.join(out, "metrics.json"), result)
     runs.atomic_write_text(os.path.join(out, "metrics.md"), "\n".join([
         f"# {s['arch']} on {result['data']} ({split} split, {len(infos)} images)", "",
         f"Model trained at {size}x{size}; sRGB metrics at {metric_size}x{metric_size} on the full-resolution",
@@ -137,7 +157,8 @@ def main(argv=None):
     if args.batch_size <= 0 or args.metric_size <= 0:
         raise SystemExit("error: --batch-size and --metric-size must be positive")
     result, table = evaluate(args.run, args.data, args.split, args.which, args.metric_size,
-                             args.batch_size, args.samples, args.max_pixels, args.out)
+                             args.batch_size, args.samples, args.max_pixels, args.out, args.temperature, args.border,
+                             args.prior_exponent)
     print(table)
     print(f"wrote {args.out or os.path.join(args.run, 'eval')} ({result['images']} images, "
           f"{len(result['skipped_files'])} skipped, {result['seconds']:.1f} s)")

@@ -1,6 +1,7 @@
 """The metrics every experiment reports (SPEC "Conventions"), in one place.
 
-- MSE in the experiment's own target space at the model's size (the number the papers report).
+- MSE in the experiment's own target space at the model's size (the number the papers report), and
+  the Huber loss (delta 1) there too (report 000 tabulates its test Huber loss).
 - PSNR and SSIM on sRGB uint8 (max value 255), as DDColor / CT2 compute them.
 - Colorfulness (Hasler & Suesstrunk 2003) with absolute opponent differences, on 0-255 RGB, as
   DDColor / CT2 compute it; dCF = |mean CF of the colorized set - mean CF of the ground truth|.
@@ -49,6 +50,7 @@ class ColorizationMetrics:
 
     def __init__(self):
         self.squared_error_sum = 0.0
+        self.huber_sum = 0.0
         self.values = 0
         self.psnr, self.ssim, self.cf_pred, self.cf_true, self.psnr_raw = [], [], [], [], []
         self.histogram = np.zeros(AUC_MAX_THRESHOLD + 2, np.int64)
@@ -56,6 +58,8 @@ class ColorizationMetrics:
     def update_target(self, prediction, target):
         diff = tf.cast(prediction, tf.float64) - tf.cast(target, tf.float64)
         self.squared_error_sum += float(tf.reduce_sum(diff * diff))
+        absolute = tf.abs(diff)
+        self.huber_sum += float(tf.reduce_sum(tf.where(absolute <= 1.0, 0.5 * diff * diff, absolute - 0.5)))
         self.values += int(tf.size(diff))
 
     def update_srgb(self, pred_uint8, true_uint8):
@@ -78,6 +82,7 @@ class ColorizationMetrics:
         return {
             "images": len(self.psnr),
             "mse_target": self.squared_error_sum / self.values if self.values else None,
+            "huber_target": self.huber_sum / self.values if self.values else None,
             "psnr": mean(self.psnr), "ssim": mean(self.ssim),
             "colorfulness": cf_pred, "colorfulness_truth": cf_true,
             "delta_colorfulness": abs(cf_pred - cf_true) if self.psnr else None,

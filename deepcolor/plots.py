@@ -45,3 +45,19 @@ def loss_curves(history, path, title="training"):
     ax.grid(alpha=0.3)
     ax.legend()
     _save(fig, path)
+
+
+def comparison_grid(rows, path, max_width=16.0):
+    """rows: [(label, uint8 images [N, H, W, 3])], one figure row each, the same N photos as columns."""
+    count = len(rows[0][1])
+    cell = min(1.6, max_width / max(count, 1))
+    fig, axes = plt.subplots(len(rows), count, figsize=(cell * count + 1.6, cell * len(rows)), squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c in range(count):
+            ax = axes[r][c]
+            ax.imshow(np.asarray(images[c]))
+            ax.set_xticks([]), ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    fig.subplots_adjust(left=0.2, wspace=0.03, hspace=0.05)
+    _save(fig, path)

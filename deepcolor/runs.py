@@ -84,7 +84,8 @@ def _fmt(value):
 def load_config(run_dir):
     config = read_json(os.path.join(run_dir, "config.json"))
     if config is None:
-        raise SystemExit(f"error: {run_dir} is not a run directory (no config.json)")
+        from deepcolor.errors import ModelNotFoundError
+        raise ModelNotFoundError(f"{run_dir} is not a run directory (no config.json)")
     return config
 
 
@@ -97,7 +98,8 @@ def load_model(run_dir, which="best", compile=False):
         path = os.path.join(run_dir, f"{name}.keras")
         if os.path.exists(path):
             return keras.saving.load_model(path, compile=compile), path
-    raise SystemExit(f"error: {run_dir} has no best.keras or last.keras yet (has training run?)")
+    from deepcolor.errors import ModelNotFoundError
+    raise ModelNotFoundError(f"{run_dir} has no best.keras or last.keras yet (has training run?)")
 
 
 def command_line(module):
@@ -115,11 +117,18 @@ def add_debug_flag(parser):
 def run_cli(main, argv=None):
     """Runs a command's main(): an unexpected error becomes one line (the traceback with --debug).
 
-    Expected problems already exit through SystemExit with their own one-line message.
+    Library errors (DeepColorError) become `error: MESSAGE` and exit code 2; older code paths
+    that exit through SystemExit carry their own one-line message.
     """
+    from deepcolor.errors import DeepColorError
     argv = sys.argv[1:] if argv is None else argv
     try:
         return main(argv)
+    except DeepColorError as e:
+        if "--debug" in argv:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -20,7 +20,7 @@ from deepcolor.data.sources import SOURCES_HELP
 # Settings that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
                 "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers",
-                "weight_decay", "train_fraction")
+                "weight_decay", "train_fraction", "rebalance", "augment")
 OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
 LR_SCHEDULES = ("constant", "halve_every_2", "plateau")
 
@@ -57,6 +57,9 @@ def build_parser():
     p.add_argument("--image-size", type=int, default=256, help="training resolution (square)")
     p.add_argument("--resize", default="squash", choices=RESIZE_MODES,
                    help="how photos become squares: squash (as the papers), crop, letterbox")
+    p.add_argument("--augment", default="none", choices=("none", "crop_flip"),
+                   help="training augmentation: none (as the papers), or crop_flip (a random square crop of "
+                        "64-100%% of each image's side, mirrored half the time; seeded per batch)")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
                    help="skip images with more pixels than this (decompression-bomb guard)")
     p.add_argument("--epochs", type=int, default=10, help="total epochs of the run")
@@ -66,6 +69,9 @@ def build_parser():
     p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber", "cross_entropy"),
                    help="training loss (huber: delta 1); cross_entropy for the classification encodings "
                         "ab_bins (soft-encoded, class-rebalanced) and uv_bins50")
+    p.add_argument("--rebalance", default="train", choices=("train", "prior", "none"),
+                   help="class rebalancing of ab_bins (Zhang et al., lambda 0.5): from the training split's "
+                        "ab histogram, from Zhang's ImageNet prior (313 bins only), or none")
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
                    help="optimizer (sgd_momentum: momentum 0.9); seed 003 compares them all")
     p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
@@ -86,6 +92,9 @@ def build_parser():
                         "hidden_layers=2, upsampling=bilinear, output_activation=relu")
     p.add_argument("--steps-per-epoch", type=int, default=0,
                    help="train steps per epoch (0 = one pass over the training split)")
+    p.add_argument("--steps-per-execution", type=int, default=1,
+                   help="train steps run per call into the compiled graph (Keras steps_per_execution): "
+                        "large values cut the per-step overhead of small models such as 003's MLP")
     p.add_argument("--seed", type=int, default=0, help="seed for the split, shuffling and weights")
     p.add_argument("--deterministic", action="store_true",
                    help="enable TensorFlow op determinism (slower; bit-reproducible runs)")
@@ -390,12 +399,12 @@ def main(argv=None):
               f"(raise --epochs to continue, or --overwrite to start over)")
         return 0
     _loss(settings["loss"], settings["encoding"])  # a loss that does not fit the encoding fails now
-    class_weights = ab_rebalancing_weights(train_infos, out) if settings["encoding"] == "ab_bins" else None
+    class_weights = ab_class_weights(settings, train_infos) if settings["encoding"].startswith("ab_bins") else None
     with strategy.scope():  # variables live on every replica
         if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
             model, _ = runs.load_model(out, "last", compile=True)
             model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"], settings["encoding"], class_weights),
-                          jit_compile=devices["jit_compile"])
+                          jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
             initial_epoch = done_epochs
         else:
             options = model_options(settings)
@@ -404,13 +413,13 @@ def main(argv=None):
             model = build_model(settings["arch"], settings["image_size"], settings["encoding"],
                                 weights=settings["weights"], **options)
             model.compile(optimizer=make_optimizer(settings), loss=_loss(settings["loss"], settings["encoding"], class_weights),
-                          jit_compile=devices["jit_compile"])
+                          jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
             initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
         trainable = model  # what fit() drives; checkpoints always hold `model`
         if devices["color_on"] == "device":
             trainable = on_device_model(model, encoding.name)
             trainable.compile(optimizer=model.optimizer, loss=EncodedTargetLoss(encoding.name, settings["loss"]),
-                              jit_compile=devices["jit_compile"])
+                              jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
     check_free_space(out, model.count_params())
     if initial_epoch:
         print(f"resuming {out} at epoch {initial_epoch + 1}/{settings['epochs']}")
@@ -420,7 +429,8 @@ def main(argv=None):
     train_ds = training_dataset(train_infos, encoding, settings["image_size"], settings["batch_size"],
                                 resize=settings["resize"], shuffle=True, seed=settings["seed"],
                                 cache=settings["cache"] == "memory", repeat=True,
-                                skip_batches=initial_epoch * steps, encode=encode)
+                                skip_batches=initial_epoch * steps, encode=encode,
+                                augment=settings.get("augment", "none") == "crop_flip")
     val_ds = training_dataset(val_infos, encoding, settings["image_size"], settings["batch_size"],
                               resize=settings["resize"], shuffle=False, cache=settings["cache"] == "memory",
                               encode=encode)
@@ -467,7 +477,7 @@ def main(argv=None):
     return 0
 
 
-CLASSIFICATION_ENCODINGS = ("ab_bins", "uv_bins50")
+CLASSIFICATION_ENCODINGS = ("ab_bins", "ab_bins_gamut", "uv_bins50")
 
 
 def _loss(name, encoding="rgb01", class_weights=None):
@@ -476,9 +486,10 @@ def _loss(name, encoding="rgb01", class_weights=None):
         raise SystemExit(f"error: --loss {name} does not fit --encoding {encoding}: classification encodings "
                          f"({', '.join(CLASSIFICATION_ENCODINGS)}) train with --loss cross_entropy, the others "
                          f"with mse, mae or huber")
-    if encoding == "ab_bins":
+    if encoding.startswith("ab_bins"):
         from deepcolor.classification import SoftEncodedCrossEntropy
-        return SoftEncodedCrossEntropy(class_weights=class_weights)
+        from deepcolor.encodings import get_encoding
+        return SoftEncodedCrossEntropy(get_encoding(encoding).centers(), class_weights)
     if encoding == "uv_bins50":
         from deepcolor.classification import PerChannelBinsCrossEntropy
         return PerChannelBinsCrossEntropy()
@@ -486,23 +497,37 @@ def _loss(name, encoding="rgb01", class_weights=None):
             "huber": keras.losses.Huber(delta=1.0)}[name]
 
 
-def ab_rebalancing_weights(infos, out, limit=2000, size=64):
+def ab_class_weights(settings, infos):
+    """--rebalance for the ab_bins encodings: None, Zhang's ImageNet prior, or the training split's."""
+    from deepcolor.encodings import get_encoding
+    centers = get_encoding(settings["encoding"]).centers()
+    if settings.get("rebalance", "train") == "none":
+        return None
+    if settings.get("rebalance") == "prior":
+        from deepcolor.classification import prior_rebalancing_weights
+        if len(centers) != 313:
+            raise SystemExit("error: --rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
+        return prior_rebalancing_weights()
+    return ab_rebalancing_weights(infos, settings["out"], centers)
+
+
+def ab_rebalancing_weights(infos, out, centers, limit=2000, size=64):
     """Zhang's class weights from the training split's ab histogram (at most `limit` images at
     size x size), saved to the run directory; reused when the run resumes."""
     import numpy as np
     import tensorflow as tf
     from deepcolor import color, runs
-    from deepcolor.classification import ab_gamut_bins, rebalancing_weights
+    from deepcolor.classification import rebalancing_weights
     from deepcolor.data.pipeline import resized_images
     path = os.path.join(out, "ab_rebalancing.json")
     saved = runs.read_json(path)
-    if saved:
+    if saved and len(saved["weights"]) == len(centers):
         return np.asarray(saved["weights"], np.float32)
     samples = []
     for batch in resized_images(infos[:limit], (size,)).batch(64):
         ab = color.rgb_to_lab(tf.cast(batch, tf.float32) / 255.0)[..., 1:]
-        samples.append(tf.reshape(ab, [-1, 2])[::7].numpy())  # every 7th pixel: plenty for 261 bins
-    weights = rebalancing_weights(np.concatenate(samples), ab_gamut_bins())
+        samples.append(tf.reshape(ab, [-1, 2])[::7].numpy())  # every 7th pixel: plenty for 313 bins
+    weights = rebalancing_weights(np.concatenate(samples), centers)
     runs.write_json(path, {"lambda": 0.5, "sigma": 5, "images": min(limit, len(infos)), "weights": weights.tolist()})
     return weights
 

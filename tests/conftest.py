@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_PHOTOS = os.path.join(ROOT, "..", "shared", "data", "photos")
+# Real photo folders, named by environment variables (CI sets them; tests that need them skip otherwise).
+SHARED_PHOTOS = os.environ.get("DEEPCOLOR_PHOTOS", "")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, ROOT)
 
@@ -18,10 +19,10 @@ def _isolated_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def real_photos():
-    """A few real photos: scikit-image's bundled ones, plus shared/ photos when that folder exists."""
+    """A few real photos: scikit-image's bundled ones, plus $DEEPCOLOR_PHOTOS ones when it is set."""
     from skimage import data
     photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
-    if os.path.isdir(SHARED_PHOTOS):
+    if SHARED_PHOTOS and os.path.isdir(os.path.join(SHARED_PHOTOS, "bsds500")):
         from PIL import Image
         for name in sorted(os.listdir(os.path.join(SHARED_PHOTOS, "bsds500")))[:4]:
             if name.endswith(".jpg"):

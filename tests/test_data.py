@@ -219,7 +219,7 @@ def test_training_dataset_shapes_ranges_and_resumable_order(tmp_path):
     assert np.allclose(np.sort(epoch1.ravel()), np.sort(epoch2.ravel()))  # same images
 
 
-@pytest.mark.skipif(not os.path.isdir(SHARED_PHOTOS), reason="shared photos folder not present")
+@pytest.mark.skipif(not (SHARED_PHOTOS and os.path.isdir(SHARED_PHOTOS)), reason="DEEPCOLOR_PHOTOS not set")
 def test_pipeline_reads_real_photos_like_pil():
     records = resolve_source(f"folder:{SHARED_PHOTOS}")
     assert len(records) > 1400

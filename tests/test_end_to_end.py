@@ -100,7 +100,7 @@ def test_evaluate_writes_table_with_gray_baseline_grid_and_curve(run_dir, tmp_pa
 
 
 def test_savedmodel_in_a_fresh_process_matches_the_python_path(run_dir, exported, tmp_path):
-    from deepcolor.colorize import load_colorizer
+    from deepcolor.api import load
     inputs = {"rgb": images.photo(37, 53, seed=3), "gray": images.photo(64, 40, seed=4)[..., :1],
               "rgba": np.dstack([images.photo(20, 30, seed=5), np.full((20, 30), 9, np.uint8)])}
     np.savez(tmp_path / "in.npz", **inputs)
@@ -112,7 +112,7 @@ def test_savedmodel_in_a_fresh_process_matches_the_python_path(run_dir, exported
               f"np.savez({str(tmp_path / 'out.npz')!r}, **out)\n")
     subprocess.run([sys.executable, "-c", script], check=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
     served = np.load(tmp_path / "out.npz")
-    python_path = load_colorizer(run_dir)
+    python_path = load(run_dir).colorizer()
     for name, image in inputs.items():
         expected = python_path(image)
         assert served[name].shape == image.shape[:2] + (3,) and served[name].dtype == np.uint8

@@ -25,7 +25,10 @@ TF_NATIVE = {("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"), ("
 Image.MAX_IMAGE_PIXELS = None  # we apply our own, configurable limit before decoding
 
 
-class BadImageError(Exception):
+from deepcolor.errors import DeepColorError
+
+
+class BadImageError(DeepColorError):
     """A file that cannot be used as an image; str() is the one-line reason."""
 
 

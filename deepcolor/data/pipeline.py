@@ -227,19 +227,43 @@ def encode_batch(encoding):
     return encode
 
 
+# --augment crop_flip: images are cached this much larger than the training size, and each batch
+# takes a random square crop of 64-100 % of the side (so crops run from native resolution to the
+# whole picture), flipped left-right half the time.
+AUGMENT_CACHE_SCALE = 1.25
+AUGMENT_MIN_SIDE = 0.64
+
+
+def random_crop_flip(images, size, seed):
+    """uint8 [B, H, W, 3] -> float32 [B, size, size, 3] in [0, 255]: one random crop (and flip) per
+    image, drawn from the stateless `seed` (so a resumed run draws the same ones)."""
+    batch = tf.shape(images)[0]
+    draws = tf.random.stateless_uniform([batch, 4], seed=seed)
+    side = AUGMENT_MIN_SIDE + (1.0 - AUGMENT_MIN_SIDE) * draws[:, 0]
+    top, left = (1.0 - side) * draws[:, 1], (1.0 - side) * draws[:, 2]
+    flip = draws[:, 3] < 0.5
+    x1 = tf.where(flip, left + side, left)  # crop_and_resize mirrors a box whose x1 > x2
+    x2 = tf.where(flip, left, left + side)
+    boxes = tf.stack([top, x1, top + side, x2], axis=1)
+    crops = tf.image.crop_and_resize(tf.cast(images, tf.float32), boxes, tf.range(batch), [size, size])
+    return tf.clip_by_value(crops, 0.0, 255.0)
+
+
 def training_dataset(infos, encoding, image_size, batch_size, resize="squash", shuffle=True,
-                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True):
+                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False):
     """Batches of (gray input [B,S,S,1], target [B,S,S,C]) as float32.
 
     encode=False yields (rgb, rgb) uint8 batches instead, for color conversion on the device
-    (see deepcolor/device_colors.py).
+    (see deepcolor/device_colors.py). augment=True: a random crop and flip per image (see
+    random_crop_flip).
 
     With repeat=True the stream is endless and epoch k's order depends only on (seed, k), so
     skipping the batches of finished epochs resumes exactly where an interrupted run stopped.
     """
     if not infos:
         raise ValueError("no usable images for this split")
-    ds = resized_images(infos, (image_size,), resize)
+    stored_size = round(image_size * AUGMENT_CACHE_SCALE) if augment else image_size
+    ds = resized_images(infos, (stored_size,), resize)
     if cache:
         ds = ds.cache()
     if shuffle:
@@ -247,7 +271,16 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
     ds = ds.batch(batch_size)
     if repeat:
         ds = ds.repeat()
+    ds = ds.enumerate()  # the batch's index in the stream: augmentation's seed
     if skip_batches:
         ds = ds.skip(skip_batches)
-    ds = ds.map(encode_batch(encoding) if encode else (lambda rgb: (rgb, rgb)), num_parallel_calls=_parallelism())
+
+    def prepare(index, rgb_uint8):
+        if augment:
+            rgb_uint8 = pixels_to_uint8(random_crop_flip(rgb_uint8, image_size, tf.stack([tf.cast(seed, tf.int64), index])))
+        if not encode:
+            return rgb_uint8, rgb_uint8
+        return encode_batch(encoding)(rgb_uint8)
+
+    ds = ds.map(prepare, num_parallel_calls=_parallelism())
     return ds.prefetch(2).with_options(_options())

@@ -12,6 +12,8 @@ Specs (README "Data" has the details, defaults and licenses):
   exactly 80/20 train/val per source.
 - ``shards:PATH``    TFRecord shards written by datasets_prep/make_shards.py (shards.py).
 - ``colorbias:SUBSET:SPEC``  seed 001's color-biased subsets of another source (colorbias.py).
+- ``SPEC+SPEC[+...]``  several sources as one (e.g. two folders); each record's id is prefixed with
+  its part's name (a folder's base name), so ids stay unique and the hash split stays stable.
 
 Files are read by path; hub, TFDS and shard images are held as encoded bytes in memory
 (`Record.data`), never written out as files.
@@ -118,7 +120,7 @@ HUB_DEFAULTS = {
 HUB_DEFAULT_SAMPLES = 5000  # 002's subset size per source, used when --max-samples is 0
 MIX_SOURCES = ("coco", "places365", "ade20k")
 MIX_TRAIN_FRACTION = 0.8  # 002: 4,000 train / 1,000 val of each source's 5,000
-SOURCES_HELP = ("folder:PATH, sample, coco[:ZOO|DATASET|DIR][@SPLIT], places365[:HUB_ID|DIR][@SPLIT], "
+SOURCES_HELP = ("folder:PATH, SPEC+SPEC (several as one), sample, coco[:ZOO|DATASET|DIR][@SPLIT], places365[:HUB_ID|DIR][@SPLIT], "
                 "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix, shards:PATH, "
                 "colorbias:SUBSET:SPEC (seed 001)")
 
@@ -136,6 +138,8 @@ def parse_hub_spec(spec):
 def resolve_source(spec, max_samples=0, seed=0):
     """`--data` spec -> list of Records (sorted, deterministic), at most max_samples of them
     (a seeded random subset; hub sources only fetch that many)."""
+    if "+" in spec and not spec.startswith("colorbias:"):
+        return subsample(combined_records(spec.split("+"), seed), max_samples, seed)
     name = spec.partition(":")[0]
     if spec == "sample":
         return subsample(sample_records(), max_samples, seed)
@@ -163,6 +167,24 @@ def resolve_source(spec, max_samples=0, seed=0):
         from deepcolor.data.hf import hf_records
         return hf_records(name, source, split, max_samples, seed)
     raise SystemExit(f"error: unknown --data source {spec!r}; use one of: {SOURCES_HELP}")
+
+
+def part_name(spec):
+    """A short name for one part of a combined spec: a folder's base name, else the source name."""
+    name, _, rest = spec.partition(":")
+    return os.path.basename(os.path.normpath(rest)) if name == "folder" and rest else name
+
+
+def combined_records(specs, seed):
+    """Records of every part, ids prefixed with the part's name (unique: a/x.jpg, b/x.jpg)."""
+    names = [part_name(s) for s in specs]
+    if len(set(names)) != len(names):
+        raise SystemExit(f"error: --data {'+'.join(specs)}: two parts have the same name ({', '.join(names)})")
+    records = []
+    for spec, name in zip(specs, names):
+        records += [dataclasses.replace(r, id=f"{name}/{r.id}", group=f"{name}/{r.group}")
+                    for r in resolve_source(spec, 0, seed)]
+    return sorted(records, key=lambda r: r.id)
 
 
 def mix_records(max_samples, seed):

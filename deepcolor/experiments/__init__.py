@@ -15,6 +15,57 @@ import importlib
 
 MODULES = ("s002_deepcolor", "s004_koalarization", "s000_hwang_zhou", "s001_color_biased", "s003_mlp")
 
+# The five reports, by number: the one place their titles and authors are written.
+REPORTS = {
+    "000": ("s000_hwang_zhou", "Pathak, Image Colorization (Hwang & Zhou's regression network)"),
+    "001": ("s001_color_biased", "Klefbom & Mjöberg, colour-biased models and their ensembles"),
+    "002": ("s002_deepcolor", "Tsvetkov, Walhout & Wang, DeepColor"),
+    "003": ("s003_mlp", "Xia & Salhi, MLP and autoencoder colorization on CIFAR-10"),
+    "004": ("s004_koalarization", "Adlukhi, Franic & Shirkhanyan, Coloring is all you need (Deep Koalarization)"),
+}
+
+
+def report_title(key):
+    return f"report {key} ({REPORTS[key][1]})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A conclusion of a report, checkable on our table: each (better, worse) pair of rows says the
+    first has the lower metric. `quote` is the report's own words."""
+    id: str
+    text: str
+    pairs: tuple
+    quote: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """How `python -m deepcolor.replicate` runs a report's table at each scale.
+
+    metric: the key of our metrics (deepcolor/metrics.py) that is the paper's figure, times `scale`
+    to be in the paper's units; figure: the key of the rows' `figures` holding the paper's number.
+    overrides: per scale, train flags set on every row (smoke also applies --smoke); seeds: per scale.
+    notes: per scale, what differs from the paper and why (markdown lines)."""
+    metric: str
+    metric_label: str
+    figure: str
+    split: str
+    metric_size: int
+    scale: float = 1.0
+    overrides: dict = dataclasses.field(default_factory=dict)
+    seeds: dict = dataclasses.field(default_factory=dict)
+    notes: dict = dataclasses.field(default_factory=dict)
+    claims: tuple = ()
+    decimals: int = 4
+
+
+def protocol(key):
+    """The replication Protocol of a report ("003") and its experiments, in table order."""
+    module_name = REPORTS[key][0]
+    module = importlib.import_module(f"deepcolor.experiments.{module_name}")
+    return module.PROTOCOL, [e for e in all_experiments().values() if e.module == module_name]
+
 # --smoke: any experiment in seconds (tests, notebooks). Sizes divide every model's stride.
 SMOKE = {"image_size": 32, "epochs": 1, "steps_per_epoch": 2, "batch_size": 4, "max_samples": 40,
          "data": "sample", "split": "0.6,0.2,0.2", "weights": "none", "cache": "memory"}
@@ -70,3 +121,17 @@ def listing():
         figures = ", ".join(f"{k} {v}" for k, v in experiment.figures.items()) or "-"
         lines.append(f"{experiment.name:<40} {experiment.paper:<24} {experiment.row:<42} paper: {figures}")
     return "\n".join(lines)
+
+
+def paper_line(experiment_name, model_metrics):
+    """'paper (report 003 ..., row): 3.2; ours: 3.31 (test MSE ×100 (%))' for an experiment's run, or ''."""
+    experiments = all_experiments()
+    experiment = experiments.get(experiment_name)
+    if experiment is None:
+        return ""
+    key = next(k for k, (module, _) in REPORTS.items() if module == experiment.module)
+    proto = protocol(key)[0]
+    value = model_metrics.get(proto.metric)
+    ours = "–" if value is None else f"{value * proto.scale:.{proto.decimals}f}"
+    return (f"{report_title(key)}, row \"{experiment.row}\": paper {experiment.figures.get(proto.figure, '–')}, "
+            f"ours {ours} ({proto.metric_label})")

@@ -14,7 +14,7 @@ Choices left open (ours):
   1e-4 here.
 """
 
-from deepcolor.experiments import make
+from deepcolor.experiments import Claim, Protocol, make
 
 PAPER = "000 Hwang & Zhou"
 BASE = dict(arch="vgg16_regression", encoding="uv01", data="folder:../shared/data/photos", image_size=224,
@@ -36,3 +36,25 @@ def experiments():
         make(PAPER, "hwang_zhou_universal_lr", "(5) Universal learning rate", {"test Huber": 0.001876},
              **{**BASE, "lr": 1e-4, "lr_multipliers": ""}),
     ]
+
+
+def _best_beats(*names):
+    return tuple((f"hwang_zhou_best", f"hwang_zhou_{n}") for n in names)
+
+
+PROTOCOL = Protocol(
+    metric="huber_target", metric_label="test Huber loss (u, v in [0, 1])", figure="test Huber", split="test",
+    metric_size=224, decimals=6, overrides={"paper": {}}, seeds={"smoke": 1, "paper": 1},
+    claims=(
+        Claim("sigmoid_beats_relu_last", "A sigmoid last layer beats ReLU.", _best_beats("relu_last"),
+              "ReLU last layer 0.003386"),
+        Claim("transpose_beats_upsampling", "Transposed convolutions beat bilinear upsampling.",
+              _best_beats("upsampling"), "Upsampling layers 0.001934"),
+        Claim("full_beats_half_training_set", "The full training set beats half of it.", _best_beats("half_train"),
+              "Half training set 0.001930"),
+        Claim("no_regularization_best", "No weight decay beats weight decay.", _best_beats("regularization"),
+              "Regularization 0.001890"),
+        Claim("per_layer_rates_best", "Per-layer learning rates (small on the pretrained VGG16) beat one universal "
+              "rate.", _best_beats("universal_lr"), "Universal learning rate 0.001876"),
+    ),
+)

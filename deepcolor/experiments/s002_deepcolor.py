@@ -9,9 +9,11 @@ Choices left open (ours):
 - No augmentation, squash-resize to 256x256, as reported.
 """
 
-from deepcolor.experiments import make
+from deepcolor.experiments import Claim, Protocol, make
 
 PAPER = "002 DeepColor"
+# The user study ("public acceptance": share of colorized images 30 people judged real).
+ACCEPTANCE = {"unet": 0.53, "densenet": 0.46, "koalarization": 0.4587}
 FIGURES = {  # Table 1: (MSE, PSNR) on RGB [0,1]
     ("unet", 10): (0.006, 23.229), ("unet", 30): (0.006, 23.799),
     ("densenet", 10): (0.014, 19.073), ("densenet", 30): (0.013, 19.468),
@@ -27,3 +29,20 @@ def experiments():
         rows.append(make(PAPER, f"deepcolor_{arch}_{epochs}ep", f"Table 1: {arch}, {epochs} epochs",
                          {"MSE": mse, "PSNR": psnr}, **BASE, arch=arch, epochs=epochs))
     return rows
+
+
+def _rows(*pairs):
+    return tuple((f"deepcolor_{a}", f"deepcolor_{b}") for a, b in pairs)
+
+
+PROTOCOL = Protocol(
+    metric="mse_target", metric_label="MSE (RGB in [0, 1])", figure="MSE", split="val", metric_size=256,
+    decimals=4, overrides={"paper": {}}, seeds={"smoke": 1, "paper": 1},
+    claims=(
+        Claim("unet_beats_densenet_beats_mobilenet", "U-Net beats DenseNet121, which beats MobileNet (MSE).",
+              _rows(("unet_10ep", "densenet_10ep"), ("densenet_10ep", "mobilenet_10ep"), ("unet_30ep", "densenet_30ep"),
+                    ("densenet_30ep", "mobilenet_30ep")), "U-Net 0.006, DenseNet 0.014, MobileNet 0.049"),
+        Claim("thirty_epochs_help", "30 epochs are at least as good as 10 (U-Net, DenseNet).",
+              _rows(("unet_30ep", "unet_10ep"), ("densenet_30ep", "densenet_10ep")), "(Table 1)"),
+    ),
+)

@@ -15,7 +15,7 @@ Choices left open (ours):
 - 004 reports no numbers, only sample grids (Fig. 6: all acceptable but Model 4).
 """
 
-from deepcolor.experiments import make
+from deepcolor.experiments import Claim, Protocol, make
 
 PAPER = "004 Koalarization"
 BASE = dict(arch="koalarization", encoding="ab_pm1", data="places365", image_size=224, split="0.8,0.1,0.1",
@@ -38,3 +38,18 @@ def experiments():
              {"Fig. 6": "their model 4 failed to colorize (the only one)"},
              **{**BASE, "encoding": "ab_bins", "loss": "cross_entropy"}, model_option=["extractor=inception_v3"]),
     ]
+
+
+PROTOCOL = Protocol(
+    metric="mse_target", metric_label="test MSE (a, b / 128)", figure="test MSE", split="test", metric_size=224,
+    decimals=5, overrides={"paper": {}}, seeds={"smoke": 1, "paper": 1},
+    claims=(
+        Claim("rand256_slightly_worse", "Model 3 (a random 256 of Inception-v3's 1000 dims) ends slightly worse than "
+              "Model 1 (all 1000).", (("koala004_model1_inception_v3", "koala004_model3_inception_v3_rand256"),),
+              "although the final performance was slightly worse"),
+        Claim("convnext_similar_to_inception", "ConvNeXt-T (Model 2) ends similar to Inception-v3 (Model 1); "
+              "checked here as Model 2 no worse than Model 1.",
+              (("koala004_model2_convnext_tiny", "koala004_model1_inception_v3"),),
+              "achieve an excellent performance that is similar to Model 1"),
+    ),
+)

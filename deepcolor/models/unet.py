@@ -5,6 +5,12 @@ gray S x S x 1 -> 4 encoder blocks (Conv2D 3x3 stride 2 -> BatchNorm -> LeakyReL
 BatchNorm -> Dropout 0.5 -> ReLU) with 256/128/64 filters -> Conv2DTranspose(3, 3x3, stride 2)
 -> sigmoid -> S x S x 3 RGB. 3,478,083 parameters.
 
+`head="half"` (ours, for the many-channel classification heads): a 1x1 Conv2D on the last decoder
+block's output, so the prediction is S/2 x S/2 (the loss compares it with the target averaged down
+to that size; inference upsamples the decoded chroma, as it does to any photo's size). Zhang et al.
+predict their 313 bins at a quarter of the input size for the same reason: a 313-channel 3x3
+transposed conv at full size costs 2.4 times the rest of this U-Net, and the loss 4 times more.
+
 The seed's code used LeakyReLU 0.1, a linear output and trained on color->color (an identity
 map); the report's text is followed here instead.
 """
@@ -39,7 +45,7 @@ class UNet(keras.Model):
 
     def __init__(self, image_size=256, filters=(64, 128, 256, 512), leaky_alpha=0.01,
                  dropout=0.5, output_channels=3, output_activation="sigmoid", synchronized_bn=False,
-                 **kwargs):
+                 head="transpose", **kwargs):
         depth = len(filters)
         if image_size is not None and image_size % (2 ** depth):
             raise ValueError(f"UNet: image_size {image_size} must be divisible by {2 ** depth}")
@@ -51,9 +57,15 @@ class UNet(keras.Model):
         for i, f in enumerate(reversed(filters[:-1])):
             x = apply_decoder_block(x, skips[depth - 2 - i], f, dropout, name=f"dec{i + 1}",
                                     synchronized_bn=synchronized_bn)
-        x = layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same", name="out_upconv")(x)
         # float32 output so mixed-precision training computes its loss in full precision.
-        outputs = output_activation_layer(output_activation)(x)
+        if head == "transpose":
+            x = layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same", name="out_upconv")(x)
+            outputs = output_activation_layer(output_activation)(x)
+        elif head == "half":
+            x = layers.Conv2D(output_channels, 1, name="out_conv")(x)
+            outputs = output_activation_layer(output_activation)(x)
+        else:
+            raise ValueError(f"UNet: head must be 'transpose' or 'half', not {head!r}")
         kwargs.setdefault("name", "unet")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size = image_size
@@ -63,12 +75,13 @@ class UNet(keras.Model):
         self.output_channels = output_channels
         self.output_activation = output_activation
         self.synchronized_bn = synchronized_bn
+        self.head = head
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
                 "filters": list(self.filters), "leaky_alpha": self.leaky_alpha,
                 "dropout": self.dropout, "output_channels": self.output_channels,
-                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn}
+                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn, "head": self.head}
 
     @classmethod
     def from_config(cls, config):

@@ -1,0 +1,187 @@
+"""The Python API: load a colorizer, colorize images.
+
+    import deepcolor
+    model = deepcolor.load()                     # the shipped default model (deepcolor/pretrained)
+    rgb = model.colorize("old.jpg")              # path, PIL image or uint8 array -> uint8 [H, W, 3]
+    deepcolor.colorize("old.jpg", "out.png")     # the one-liner
+
+`load(source)` takes a preset name ("default"), a preset folder, a run directory written by
+`deepcolor.train`, a `.keras` file or an exported SavedModel folder: the one place where any of
+them becomes a model (`colorize`, `evaluate` and `export` all come through here).
+"""
+
+import os
+
+import numpy as np
+
+from deepcolor.errors import DeepColorError, ModelNotFoundError, UnsupportedOptionError
+
+DEFAULT_MODEL = "default"
+
+
+class ColorizationModel:
+    """A loaded colorizer. `colorize` keeps each image's size and lightness.
+
+    Attributes: `keras_model` (None for a SavedModel), `encoding` (name), `image_size` (the size
+    the model predicts chroma at), `resize`, `border`, `decoding` (temperature, prior_exponent of
+    classification models), `source` (what was loaded), `settings` (a run's training settings, or a
+    preset's).
+    """
+
+    def __init__(self, keras_model, encoding, image_size, resize="squash", border=0.0, decoding=None,
+                 source="", settings=None, serve=None):
+        self.keras_model, self.encoding, self.image_size = keras_model, encoding, image_size
+        self.resize, self.border, self.decoding = resize, border, dict(decoding or {})
+        self.source, self.settings = source, settings or {}
+        self._serve = serve  # a SavedModel's serving function instead of a Keras model
+        self._colorizers = {}
+
+    def __repr__(self):
+        return (f"ColorizationModel({self.source!r}, encoding={self.encoding!r}, image_size={self.image_size}, "
+                f"resize={self.resize!r})")
+
+    @property
+    def can_sample(self):
+        return self.keras_model is not None and self.encoding.startswith("ab_bins")
+
+    def colorizer(self, render_size=None, temperature=None):
+        """The inference.Colorizer for these options (cached): a callable uint8 image -> uint8 RGB."""
+        from deepcolor.encodings import get_encoding
+        from deepcolor.inference import Colorizer
+        if self.keras_model is None:
+            if render_size or temperature:
+                raise UnsupportedOptionError("an exported SavedModel has its size and decoding built in; "
+                                             "load the run directory or .keras file for render_size/temperature")
+            return lambda image: self._serve(image)
+        size = render_size or self.image_size
+        key = (size, temperature)
+        if key not in self._colorizers:
+            decoding = {**self.decoding, **({"temperature": temperature} if temperature else {})}
+            self._colorizers[key] = Colorizer(self._model_at(size), get_encoding(self.encoding), size,
+                                              self.resize, self.border, decoding)
+        return self._colorizers[key]
+
+    def _model_at(self, size):
+        """The Keras model with its input at size x size (same weights): --render-size."""
+        if size == self.image_size:
+            return self.keras_model
+        config = self.keras_model.get_config()
+        if "image_size" not in config:
+            raise UnsupportedOptionError(f"{type(self.keras_model).__name__} cannot be rebuilt at another size")
+        try:
+            resized = type(self.keras_model).from_config({**config, "image_size": size})
+        except ValueError as e:
+            raise UnsupportedOptionError(f"render size {size}: {e}") from None
+        resized.set_weights(self.keras_model.get_weights())
+        return resized
+
+    def colorize(self, image, samples=None, seed=0, temperature=None, render_size=None, max_pixels=None):
+        """Colorizes one image: a path, a PIL image or a uint8 array ([H, W], [H, W, 1|2|3|4]).
+
+        Returns uint8 [H, W, 3] with the input's size and lightness; with `samples=N`, a list of N
+        different plausible colorizations (classification models only), drawn with `seed`.
+        `temperature`: the annealed-mean temperature (lower: more saturated); `render_size`: the
+        square size chroma is predicted at (default: the model's own)."""
+        rgb, _ = read_any_image(image, max_pixels)
+        colorizer = self.colorizer(render_size, temperature)
+        if samples is None:
+            return colorizer(rgb)
+        if not self.can_sample:
+            raise UnsupportedOptionError(
+                f"{self.source}: samples need a model that predicts a colour distribution (encoding ab_bins); "
+                f"this one ({self.encoding}) predicts one colour per pixel")
+        if int(samples) < 1:
+            raise DeepColorError(f"samples must be at least 1, not {samples}")
+        return colorizer.samples(rgb, int(samples), seed)
+
+
+def read_any_image(image, max_pixels=None):
+    """A path, PIL image or uint8 array -> (uint8 [H, W, C>=1], alpha or None). Raises BadImageError."""
+    from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, pil_to_rgb, read_image
+    if isinstance(image, (str, os.PathLike)):
+        return read_image(os.fspath(image), max_pixels or DEFAULT_MAX_PIXELS)
+    if hasattr(image, "mode") and hasattr(image, "size"):  # a PIL image
+        from PIL import ImageOps
+        return pil_to_rgb(ImageOps.exif_transpose(image))
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        raise BadImageError(f"expected a uint8 image array, got {array.dtype}")
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3 or not 1 <= array.shape[-1] <= 4 or min(array.shape[:2]) < 1:
+        raise BadImageError(f"expected an image array [H, W] or [H, W, 1-4], got shape {array.shape}")
+    return array, None
+
+
+def _infer_encoding(model):
+    """A bare .keras file knows no encoding: read it from the output channels and activation."""
+    channels = model.output_shape[-1]
+    activation = getattr(model.layers[-1], "activation", None)
+    name = getattr(activation, "__name__", "")
+    for encoding, (c, act) in {"ab_bins": (313, "softmax"), "ab_bins_gamut": (261, "softmax"),
+                               "uv_bins50": (100, "softmax_per_channel"), "ab_pm1": (2, "tanh"),
+                               "uv01": (2, "sigmoid"), "rgb01": (3, "sigmoid"), "rgb_pm1": (3, "tanh")}.items():
+        if channels == c and (name == act or c in (313, 261, 100)):
+            return encoding
+    raise ModelNotFoundError(f"cannot tell this model's encoding ({channels} output channels, activation "
+                             f"{name or '?'}); load its run directory instead")
+
+
+def load(source=None, which="best"):
+    """A ColorizationModel from a preset name (default: "default"), a preset folder, a run directory,
+    a `.keras` file or a SavedModel folder. `which`: a run's "best" or "last" checkpoint."""
+    from deepcolor import pretrained, runs
+    source = DEFAULT_MODEL if source is None else os.fspath(source)
+    if source in pretrained.preset_names() or pretrained.is_preset_dir(source):
+        return pretrained.load_preset(source)
+    if not os.path.exists(source):
+        raise ModelNotFoundError(f"model {source!r} not found: give a preset ({', '.join(pretrained.preset_names())}), "
+                                 f"a run directory, a .keras file or a SavedModel folder")
+    if os.path.isdir(source) and os.path.exists(os.path.join(source, "saved_model.pb")):
+        import tensorflow as tf
+        loaded = tf.saved_model.load(source)
+        meta = runs.read_json(os.path.join(source, "assets.extra", "deepcolor.json"), {})
+        serve = lambda image: loaded.serve(tf.convert_to_tensor(image, tf.uint8)).numpy()  # noqa: E731
+        return ColorizationModel(None, meta.get("encoding", ""), meta.get("image_size"), meta.get("resize", "squash"),
+                                 source=source, settings=meta, serve=serve)
+    if os.path.isdir(source):
+        settings = runs.load_config(source)["settings"]
+        model, path = runs.load_model(source, which)
+        return ColorizationModel(model, settings["encoding"], settings["image_size"], settings["resize"],
+                                 border=settings.get("border", 0.0), source=path, settings=settings)
+    if source.endswith(".keras"):
+        import keras
+        import deepcolor.models  # noqa: F401  (registers the custom layers and models)
+        try:
+            model = keras.saving.load_model(source, compile=False)
+        except Exception as e:
+            raise ModelNotFoundError(f"{source}: not a loadable .keras model ({type(e).__name__})") from None
+        return ColorizationModel(model, _infer_encoding(model), model.input_shape[1], source=source)
+    raise ModelNotFoundError(f"{source}: not a preset folder, run directory, .keras file or SavedModel")
+
+
+_loaded = {}
+
+
+def colorize(image, out=None, model=None, **options):
+    """One-liner: colorize `image` (path, PIL image or uint8 array) with `model` (default: the shipped
+    model, loaded once) and save it to `out` if given (PNG or JPEG by its extension). Returns the
+    uint8 RGB array (a list of them with samples=N; `out` then gets _1, _2, ... before its extension)."""
+    from deepcolor.colorize import save_image
+    if model is None or isinstance(model, (str, os.PathLike)):
+        key = DEFAULT_MODEL if model is None else os.fspath(model)
+        if key not in _loaded:
+            _loaded[key] = load(key)
+        model = _loaded[key]
+    result = model.colorize(image, **options)
+    if out is not None:
+        out = os.fspath(out)
+        fmt = "jpg" if out.lower().endswith((".jpg", ".jpeg")) else "png"
+        alpha = read_any_image(image)[1] if isinstance(image, (str, os.PathLike)) else None
+        if isinstance(result, list):
+            stem, ext = os.path.splitext(out)
+            for k, rgb in enumerate(result, 1):
+                save_image(rgb, alpha, f"{stem}_{k}{ext}", fmt)
+        else:
+            save_image(result, alpha, out, fmt)
+    return result

@@ -1,0 +1,104 @@
+"""Make a preset from a finished run, with its model card:
+
+    python -m deepcolor.pretrained --run runs/default --name default --temperature 0.4 \
+        --eval results/pretrained/test/metrics.json --compare results/pretrained/compare.md \
+        --notes results/pretrained/failure_modes.md
+
+Writes deepcolor/pretrained/NAME/{preset.json, weights.npz, README.md}. Every figure in the card is
+read from the files given (the run's config and history, the test evaluation, the comparison).
+"""
+
+import argparse
+import os
+import sys
+
+from deepcolor.runs import add_debug_flag, run_cli
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m deepcolor.pretrained", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, help="finished training run (its best.keras is shipped)")
+    p.add_argument("--name", default="default", help="preset name (default: default)")
+    p.add_argument("--temperature", type=float, default=None, help="annealed-mean temperature the preset decodes with")
+    p.add_argument("--prior-exponent", type=float, default=0.0,
+                   help="the preset's prior_exponent (see deepcolor/encodings.py AbBins.chroma; default 0)")
+    p.add_argument("--border", type=float, default=0.0, help="mirrored margin, a fraction of the model size (default 0)")
+    p.add_argument("--eval", required=True, help="metrics.json of `deepcolor.evaluate` on the test split")
+    p.add_argument("--compare", default=None, help="markdown table of the recipes compared (goes into the card)")
+    p.add_argument("--notes", default=None, help="markdown: known failure modes (goes into the card)")
+    p.add_argument("--samples-image", default=None, help="path of the committed sample grid, for the card")
+    add_debug_flag(p)
+    return p
+
+
+def card(name, settings, history, evaluation, compare_md, notes_md, temperature, prior_exponent, border,
+         samples_image, command):
+    from deepcolor.evaluate import format_table
+    seconds = sum(r.get("seconds", 0.0) for r in history)
+    rows = {("DeepColor default" if "gray" not in k else k): v for k, v in evaluation["rows"].items()}
+    lines = [
+        f"# Model card: DeepColor `{name}`", "",
+        "What `deepcolor.load()` and `python -m deepcolor.colorize` use when no model is named.", "",
+        "## Model", "",
+        f"- {settings['arch']} (report 002's U-Net, {settings.get('model_option')}), encoding `{settings['encoding']}`: "
+        "Zhang et al.'s 313 ab bins, soft-encoded cross-entropy"
+        + (f", class rebalancing from the {settings.get('rebalance')} distribution" if settings.get("rebalance") != "none" else "")
+        + f"; decoded by the annealed mean at T = {temperature}"
+        + (f" after re-weighting by the prior's class weights to the power {prior_exponent}" if prior_exponent else "")
+        + (f", mirrored border {border}" if border else "") + ".",
+        f"- Predicts colour at {settings['image_size']}×{settings['image_size']}; any photo is colorized at full "
+        "resolution (its own lightness kept exactly, the predicted chroma upsampled).",
+        "- Weights stored as float16 (`weights.npz`); float32 once loaded.", "",
+        "## Training", "",
+        f"- Data: `{settings['data']}`, split `{settings['split']}` by a seeded hash (seed {settings['seed']}): "
+        f"{evaluation.get('train_images', '')}trained on the train split, tuned on the val split, reported on the test split.",
+        f"- {len(history)} epochs, batch {settings['batch_size']}, Adam lr {settings['lr']}, augmentation "
+        f"`{settings.get('augment', 'none')}`.",
+        f"- Training time: {seconds / 60:.0f} min on a 2-core CPU (no GPU).",
+        f"- Command: `{command}`", "",
+        "## Test metrics", "",
+        f"{evaluation['images']} held-out test photos ({evaluation['data']}), sRGB metrics at "
+        f"{evaluation['metric_size']}×{evaluation['metric_size']} on the full-resolution colorize path, beside "
+        "the gray baseline (the input's own lightness, no colour) on the same photos:", "",
+        format_table(rows), "",
+        f"Colorfulness of the real photos: {next(iter(evaluation['rows'].values()))['colorfulness_truth']:.2f}. "
+        f"Command: `{evaluation['command']}`", "",
+    ]
+    if samples_image:
+        lines += [f"![gray / ours / truth on 16 test photos]({samples_image})", ""]
+    if compare_md:
+        lines += ["## Why this recipe", "", open(compare_md, encoding="utf-8").read().strip(), ""]
+    if notes_md:
+        lines += ["## Known failure modes", "", open(notes_md, encoding="utf-8").read().strip(), ""]
+    lines += [
+        "## Licences", "",
+        "- Code: DeepColor's. Zhang et al.'s 313 bins and ImageNet prior (`deepcolor/resources/`): "
+        "richzhang/colorization, BSD-2-Clause.",
+        "- Training photos: BSDS500 (Berkeley; research benchmark), an ImageNet sample (one photo per class; "
+        "ImageNet terms: non-commercial research and education) and ADE20K validation photos (MIT CSAIL terms: "
+        "non-commercial research and education). The weights were learned from them: **research use**.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from deepcolor import runs
+    from deepcolor.pretrained import HERE, save_preset
+    settings = runs.load_config(args.run)["settings"]
+    model, path = runs.load_model(args.run, "best")
+    out = os.path.join(HERE, args.name)
+    evaluation = runs.read_json(args.eval)
+    save_preset(model, out, settings["encoding"], settings["image_size"], settings["resize"], args.border,
+                {k: v for k, v in (("temperature", args.temperature), ("prior_exponent", args.prior_exponent)) if v},
+                training={"run": args.run, "checkpoint": os.path.basename(path),
+                                            "command": runs.load_config(args.run)["command"]})
+    text = card(args.name, settings, runs.read_history(args.run), evaluation, args.compare, args.notes,
+                args.temperature or 0.38, args.prior_exponent, args.border, args.samples_image, runs.load_config(args.run)["command"])
+    runs.atomic_write_text(os.path.join(out, "README.md"), text)
+    print(f"wrote preset {args.name} -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))

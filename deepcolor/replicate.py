@@ -1,0 +1,259 @@
+"""Re-run a report's table:  python -m deepcolor.replicate REPORT [--scale smoke|cpu|paper] [--rows ...]
+
+Trains every row of the report's table (rows with identical settings are trained once and reported
+under each name), evaluates each on the same split, builds the ensembles of combined rows, and
+(re)writes the report's page: REPORT's README.md with ONE table (the paper's figure beside ours in
+the paper's own metric and units, our other metrics, the gray baseline), the report's claims checked
+against our numbers, loss curves of every row and a sample grid. Per row: rows/ROW/metrics.json,
+history.csv and config.json.
+
+A row is done when its rows/ROW/metrics.json exists: re-running the command skips it (row-level
+resume; an interrupted training run resumes by itself). A row that fails is reported and the
+others go on.
+
+Scales: `smoke` (seconds per row, bundled photos: checks the machinery), `cpu` (the protocol that
+fits a 2-core machine, stated on the page), `paper` (exactly the paper's settings, for a GPU).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+
+from deepcolor.runs import add_debug_flag, run_cli
+
+SCALES = ("smoke", "cpu", "paper")
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m deepcolor.replicate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("report", help="report number: 000, 001, 002, 003 or 004")
+    p.add_argument("--scale", default="smoke", choices=SCALES,
+                   help="smoke (seconds per row), cpu (this machine's protocol), paper (the paper's own "
+                        "settings; a GPU) (default: smoke)")
+    p.add_argument("--rows", nargs="+", default=None, metavar="ROW",
+                   help="only these rows (experiment names; default: every row of the report's table)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="seeds per row (default: the report's protocol for the scale)")
+    p.add_argument("--out", default=None, help="the report's results folder (default: results/REPORT[_SCALE])")
+    p.add_argument("--runs", default=None, help="where the training runs go (default: runs/replicate/REPORT_SCALE)")
+    p.add_argument("--grid-photos", type=int, default=6, help="test photos in the sample grid (default: 6)")
+    p.add_argument("--page-only", action="store_true", help="rewrite the page from the finished rows; train nothing")
+    add_debug_flag(p)
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning: rows -> unique training configs
+
+
+def row_settings(experiment, protocol, scale):
+    """The row's training settings at this scale (what identifies its training run)."""
+    settings = dict(experiment.settings)
+    if scale == "smoke":
+        settings = dict(experiment.smoke_settings())
+    settings.update(protocol.overrides.get(scale, {}))
+    return settings
+
+
+def config_key(settings):
+    body = json.dumps({k: v for k, v in sorted(settings.items()) if k != "ensemble"}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:10]
+
+
+def plan(experiments, protocol, scale):
+    """[(run_name, settings, [row names])]: one entry per distinct training config (ensembles apart)."""
+    groups = {}
+    for experiment in experiments:
+        settings = row_settings(experiment, protocol, scale)
+        key = "ensemble:" + experiment.name if settings.get("ensemble") else config_key(settings)
+        if key not in groups:
+            groups[key] = (experiment.name, settings, [])
+        groups[key][2].append(experiment.name)
+    # Trained rows first: ensembles need their members.
+    return sorted(groups.values(), key=lambda g: bool(g[1].get("ensemble")))
+
+
+def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
+    """The train command of one row: its experiment (shrunk by --smoke), the scale's overrides."""
+    argv = ["--experiment", name, "--out", run_dir, "--seed", str(seed)] + (["--smoke"] if scale == "smoke" else [])
+    for key, value in overrides.items():
+        argv += [f"--{key.replace('_', '-')}", str(value)]
+    if member_dirs:
+        argv += ["--ensemble", ",".join(member_dirs)]
+    return argv
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+def run_step(function, argv, eager):
+    """Runs a command's main() in this process; returns an error string or None."""
+    import tensorflow as tf
+    tf.config.run_functions_eagerly(eager)
+    try:
+        code = function(argv)
+        return None if not code else f"exit code {code}"
+    except SystemExit as e:
+        return e.code if isinstance(e.code, str) else f"exit code {e.code}"
+    except Exception as e:  # one broken row must not end the report
+        return f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300] if str(e).strip() else ''}"
+    finally:
+        tf.config.run_functions_eagerly(False)
+
+
+def train_and_evaluate(name, settings, scale, run_dir, seed, protocol, member_dirs=None, log=print):
+    """One seed of one config: train (or build the ensemble), then evaluate. Returns (metrics, error)."""
+    import keras
+    from deepcolor import evaluate as evaluate_cli, runs, train as train_cli
+    eval_dir = os.path.join(run_dir, "eval")
+    done = runs.read_json(os.path.join(eval_dir, "metrics.json"))
+    if done is not None:
+        return done, None
+    eager = scale == "smoke"  # two steps: running eagerly beats tracing (see experiments/__main__.py)
+    started = time.time()
+    argv = train_argv(name, scale, protocol.overrides.get(scale, {}), run_dir, seed, member_dirs)
+    error = run_step(train_cli.main, argv, eager)
+    if error is None:
+        eval_argv = ["--run", run_dir, "--split", protocol.split if scale != "smoke" else "auto",
+                     "--metric-size", str(protocol.metric_size if scale != "smoke" else 32), "--out", eval_dir,
+                     "--samples", "0"]
+        error = run_step(evaluate_cli.main, eval_argv, eager)
+    keras.backend.clear_session()
+    log(f"{'ok  ' if error is None else 'FAIL'} {name} seed {seed} ({time.time() - started:.0f} s)"
+        + ("" if error is None else f": {error}"))
+    return runs.read_json(os.path.join(eval_dir, "metrics.json")), error
+
+
+def summarize(per_seed, protocol):
+    """Mean and standard deviation over seeds of every metric of the model row and the gray row."""
+    import numpy as np
+    out = {"seeds": len(per_seed)}
+    for which in ("model", "gray"):
+        rows = [list(m["rows"].values())[0 if which == "model" else 1] for m in per_seed]
+        values = {}
+        for key in rows[0]:
+            numbers = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
+            if numbers and len(numbers) == len(rows):
+                values[key] = {"mean": float(np.mean(numbers)), "std": float(np.std(numbers, ddof=1)) if len(numbers) > 1 else 0.0,
+                               "values": numbers}
+        out[which] = values
+    return out
+
+
+def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=None, grid_photos=6,
+              page_only=False, log=print):
+    """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}."""
+    from deepcolor import runs
+    from deepcolor.experiments import REPORTS, protocol as get_protocol
+    if report not in REPORTS:
+        raise SystemExit(f"error: unknown report {report!r}; known: {', '.join(REPORTS)}")
+    protocol, experiments = get_protocol(report)
+    if scale not in protocol.seeds:
+        raise SystemExit(f"error: report {report} has no {scale!r} protocol yet (scales: {', '.join(protocol.seeds)})")
+    if rows:
+        unknown = sorted(set(rows) - {e.name for e in experiments})
+        if unknown:
+            raise SystemExit(f"error: not rows of report {report}: {', '.join(unknown)}")
+    out = out or os.path.join("results", report if scale == "cpu" else f"{report}_{scale}")
+    runs_dir = runs_dir or os.path.join("runs", "replicate", f"{report}_{scale}")
+    n_seeds = seeds or protocol.seeds[scale]
+    os.makedirs(os.path.join(out, "rows"), exist_ok=True)
+    selected = [e for e in experiments if not rows or e.name in rows]
+    # Members of a selected ensemble row are needed too.
+    needed = {m for e in selected for m in filter(None, e.settings.get("ensemble", "").split(","))}
+    selected += [e for e in experiments if e.name in needed and e not in selected]
+    errors, started = {}, time.time()
+    for run_name, settings, names in ([] if page_only else plan(selected, protocol, scale)):
+        stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
+        kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
+        if len(kept) >= n_seeds and all(os.path.exists(os.path.join(out, "rows", n, "metrics.json")) for n in names):
+            continue
+        per_seed, error = list(kept), None
+        run_dirs = stored.get("runs", [])[:len(kept)]
+        for seed in range(len(kept), n_seeds):
+            run_dir = os.path.join(runs_dir, f"{run_name}_s{seed}")
+            members = None
+            if settings.get("ensemble"):
+                members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale)
+                           for m in settings["ensemble"].split(",")]
+            metrics, error = train_and_evaluate(run_name, settings, scale, run_dir, seed, protocol, members, log)
+            if error:
+                break
+            per_seed.append({k: metrics[k] for k in ("rows", "split", "images", "checkpoint")})
+            run_dirs.append(run_dir)
+        for name in names:
+            errors[name] = error
+        if error or not per_seed:
+            continue
+        write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs, protocol)
+    from deepcolor.replication_page import write_page
+    write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=time.time() - started)
+    failed = {k: v for k, v in errors.items() if v}
+    log(f"report {report} ({scale}): {len(errors) - len(failed)} rows done this time, {len(failed)} failed -> {out}")
+    return errors
+
+
+def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs, protocol):
+    """rows/ROW/{metrics.json, history.csv, config.json} for every row name of one training config."""
+    from deepcolor import runs
+    summary = summarize(per_seed, protocol)
+    history = runs.read_history(run_dirs[0]) if os.path.isdir(run_dirs[0]) else []
+    config = runs.read_json(os.path.join(run_dirs[0], "config.json"))
+    seconds = []
+    for d in run_dirs:
+        rows = runs.read_history(d)
+        seconds.append(sum(r.get("seconds", 0.0) for r in rows) if rows else None)
+    for name in names:
+        folder = os.path.join(out, "rows", name)
+        os.makedirs(folder, exist_ok=True)
+        previous = runs.read_json(os.path.join(folder, "metrics.json"), {})
+        if history:
+            runs.write_history(folder, history)
+        if config or not os.path.exists(os.path.join(folder, "config.json")):
+            runs.write_json(os.path.join(folder, "config.json"), {
+                "row": name, "trained_as": run_name, "rows_sharing_this_training": names, "scale": scale,
+                "settings": config["settings"] if config else settings,
+                "command": f"python -m deepcolor.replicate {report} --scale {scale}"})
+        old_seconds = previous.get("train_seconds", [])
+        seconds = [s if s is not None else (old_seconds[k] if k < len(old_seconds) else None)
+                   for k, s in enumerate(seconds)]
+        runs.write_json(os.path.join(folder, "metrics.json"), {
+            **summary, "row": name, "runs": run_dirs, "train_seconds": seconds, "machine": machine(),
+            "split": per_seed[0]["split"], "images": per_seed[0]["images"], "per_seed": per_seed})
+
+
+def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale):
+    """The run directory that trained `row` (it may have been trained under another row's name)."""
+    for run_name, settings, names in plan(experiments, protocol, scale):
+        if row in names:
+            return os.path.join(runs_dir, f"{run_name}_s{seed}")
+    raise SystemExit(f"error: ensemble member {row} is not a row of this report")
+
+
+def machine():
+    import os as _os
+    return {"cpu": platform.processor() or platform.machine(), "cores": _os.cpu_count(),
+            "gpu": _gpu_name(), "python": platform.python_version()}
+
+
+def _gpu_name():
+    import tensorflow as tf
+    gpus = tf.config.list_physical_devices("GPU")
+    return gpus[0].name if gpus else None
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    errors = replicate(args.report, args.scale, args.rows, args.seeds, args.out, args.runs, args.grid_photos,
+                       args.page_only)
+    return 1 if any(errors.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))

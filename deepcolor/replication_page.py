@@ -1,0 +1,226 @@
+"""A report's replication page (big_vision-style project README), written by `deepcolor.replicate`
+from the finished rows' files alone, so it can be regenerated at any time (`--page-only`)."""
+
+import math
+import os
+
+from deepcolor import runs
+
+OUR_COLUMNS = [("psnr", "PSNR dB", 2), ("ssim", "SSIM", 4), ("colorfulness", "CF", 2),
+               ("delta_colorfulness", "ΔCF", 2), ("auc_ab", "AuC", 4)]
+
+
+def load_rows(out, experiments):
+    """{row name: metrics.json} for the finished rows, in table order."""
+    rows = {}
+    for e in experiments:
+        metrics = runs.read_json(os.path.join(out, "rows", e.name, "metrics.json"))
+        if metrics is not None:
+            rows[e.name] = metrics
+    return rows
+
+
+def ours(metrics, protocol, which="model"):
+    """(mean, std) of our figure in the paper's metric and units, or None."""
+    value = metrics[which].get(protocol.metric)
+    return None if value is None else (value["mean"] * protocol.scale, value["std"] * protocol.scale)
+
+
+def fmt(pair, decimals, seeds):
+    if pair is None:
+        return "–"
+    mean, std = pair
+    return f"{mean:.{decimals}f} ± {std:.{decimals}f}" if seeds > 1 else f"{mean:.{decimals}f}"
+
+
+def results_table(protocol, experiments, rows):
+    header = (f"| row | the paper's row | paper: {protocol.metric_label} | ours: {protocol.metric_label} | "
+              + " | ".join(t for _, t, _ in OUR_COLUMNS) + " | seeds | train time |")
+    lines = [header, "|" + "---|" * (6 + len(OUR_COLUMNS))]
+    gray = None
+    for e in experiments:
+        if e.name not in rows:
+            lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | not run yet |"
+                         + " |" * (len(OUR_COLUMNS) + 2))
+            continue
+        m = rows[e.name]
+        gray = gray or m
+        cells = [fmt((m["model"][k]["mean"], m["model"][k]["std"]) if k in m["model"] else None, d, m["seeds"])
+                 for k, _, d in OUR_COLUMNS]
+        times = [t for t in m.get("train_seconds", []) if t is not None]
+        seconds = sum(times) / max(1, len(times))
+        lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | "
+                     f"**{fmt(ours(m, protocol), protocol.decimals, m['seeds'])}** | " + " | ".join(cells)
+                     + f" | {m['seeds']} | {seconds:.0f} s |")
+    if gray:
+        cells = [fmt((gray["gray"][k]["mean"], gray["gray"][k]["std"]) if k in gray["gray"] else None, d, gray["seeds"])
+                 for k, _, d in OUR_COLUMNS]
+        lines.append(f"| gray baseline | (zero chroma: the input's own L, no colour) | – | "
+                     f"**{fmt(ours(gray, protocol, 'gray'), protocol.decimals, gray['seeds'])}** | "
+                     + " | ".join(cells) + f" | {gray['seeds']} | – |")
+    return "\n".join(lines)
+
+
+def check_claim(claim, protocol, rows):
+    """(verdict, evidence lines). A pair agrees when the row the paper calls better has our lower
+    figure; with several seeds a difference under twice its standard error is 'within noise'."""
+    verdicts, lines = [], []
+    for better, worse in claim.pairs:
+        if better not in rows or worse not in rows:
+            verdicts.append("not run")
+            lines.append(f"{better} vs {worse}: not run yet")
+            continue
+        (a, sa), (b, sb) = ours(rows[better], protocol), ours(rows[worse], protocol)
+        n = min(rows[better]["seeds"], rows[worse]["seeds"])
+        noise = 2 * math.sqrt((sa ** 2 + sb ** 2) / n) if n > 1 else 0.0
+        if b - a > noise:
+            verdict = "agrees"
+        elif a - b > noise:
+            verdict = "disagrees"
+        else:
+            verdict = "within noise"
+        verdicts.append(verdict)
+        lines.append(f"{better} {a:.{protocol.decimals}f} vs {worse} {b:.{protocol.decimals}f}: {verdict}")
+    if "not run" in verdicts:
+        return "not run yet", lines
+    if all(v == "agrees" for v in verdicts):
+        return "agrees", lines
+    if all(v == "disagrees" for v in verdicts):
+        return "disagrees", lines
+    if "disagrees" not in verdicts:
+        return "agrees in direction, " + ("partly within noise" if "agrees" in verdicts else "within noise"), lines
+    return "partly (" + ", ".join(f"{verdicts.count(v)} {v}" for v in ("agrees", "within noise", "disagrees")
+                                   if v in verdicts) + ")", lines
+
+
+def claims_section(protocol, rows):
+    out = ["| claim (the paper's) | the paper's words | our numbers | verdict |", "|---|---|---|---|"]
+    verdicts = {}
+    for claim in protocol.claims:
+        verdict, lines = check_claim(claim, protocol, rows)
+        verdicts[claim.id] = verdict
+        out.append(f"| {claim.text} | “{claim.quote}” | {'<br>'.join(lines)} | **{verdict}** |")
+    return "\n".join(out), verdicts
+
+
+def loss_curves(experiments, rows, out, path):
+    """Every row's validation (solid) and training (dotted) loss, one panel per table of the paper."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    groups = {}
+    for e in experiments:
+        history = runs.read_history(os.path.join(out, "rows", e.name)) if e.name in rows else []
+        if history:
+            groups.setdefault(e.row.split(":")[0] if ":" in e.row else "rows", []).append((e.name, history))
+    if not groups:
+        return False
+    cols = min(3, len(groups))
+    nrows = math.ceil(len(groups) / cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(5 * cols, 3.4 * nrows), squeeze=False)
+    for ax, (group, items) in zip(axes.flat, groups.items()):
+        for k, (name, history) in enumerate(items):
+            epochs = [r["epoch"] for r in history]
+            color = f"C{k % 10}"
+            ax.plot(epochs, [r.get("val_loss", math.nan) for r in history], "-", color=color, label=name)
+            ax.plot(epochs, [r["loss"] for r in history], ":", color=color)
+        ax.set_title(group, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss (solid: val, dotted: train)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def sample_grid(experiments, rows, runs_dir, path, photos=6):
+    """gray / each distinct trained run / truth, on the same test photos (seed 0's split)."""
+    import numpy as np
+    import tensorflow as tf
+    from deepcolor import plots
+    from deepcolor.api import load
+    from deepcolor.data import resolve_source, scan_records, split_records
+    from deepcolor.data.pipeline import resized_images
+    from deepcolor.data.split import parse_fractions
+    from deepcolor.encodings import get_encoding
+    from deepcolor.inference import colorize_uint8, gray_uint8
+    shown, seen = [], set()
+    for e in experiments:
+        if e.name in rows and rows[e.name]["runs"][0] not in seen and os.path.isdir(rows[e.name]["runs"][0]):
+            seen.add(rows[e.name]["runs"][0])
+            shown.append((e.name, rows[e.name]["runs"][0]))
+    if not shown:
+        return False
+    first = runs.load_config(shown[0][1])["settings"]
+    split = rows[shown[0][0]]["split"]
+    records = resolve_source(first["data"], first["max_samples"], first["seed"])
+    part = split_records(records, parse_fractions(first["split"]), first["seed"])[split][:photos]
+    usable, _ = scan_records(part, log=lambda line: None)
+    size = max(64, first["image_size"])
+    truth = np.stack(list(resized_images([info for _, info in usable], (size,)).as_numpy_iterator()))
+    grid = [("gray input", gray_uint8(get_encoding("rgb01"), tf.constant(truth)).numpy())]
+    for name, run_dir in shown:
+        model = load(run_dir)
+        colorized = colorize_uint8(model.keras_model, get_encoding(model.encoding), tf.constant(truth),
+                                   model.image_size, model.resize, model.border)
+        grid.append((name, colorized.numpy()))
+    grid.append(("ground truth", truth))
+    plots.comparison_grid(grid, path)
+    return True
+
+
+def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
+    from deepcolor.experiments import REPORTS, protocol as get_protocol, report_title
+    protocol, experiments = get_protocol(report)
+    rows = load_rows(out, experiments)
+    table = results_table(protocol, experiments, rows)
+    claims, verdicts = claims_section(protocol, rows)
+    has_curves = loss_curves(experiments, rows, out, os.path.join(out, "loss_curves.png"))
+    has_grid = (sample_grid(experiments, rows, runs_dir, os.path.join(out, "samples.png"), grid_photos) if rows else False) \
+        or os.path.exists(os.path.join(out, "samples.png"))  # kept from the session whose runs made it
+    first = runs.read_json(os.path.join(out, "rows", next(iter(rows)), "config.json")) if rows else None
+    s = first["settings"] if first else {}
+    machine = next(iter(rows.values()))["machine"] if rows else {}
+    total = sum(sum(t for t in m.get("train_seconds", []) if t) for m in {m["runs"][0]: m for m in rows.values()}.values())
+    env = {"003": "DEEPCOLOR_CIFAR10=<folder> ", "001": "DEEPCOLOR_PHOTOS=<folder> DEEPCOLOR_ADE20K=<folder> "}
+    lines = [
+        f"# Replication of {report_title(report)}, {scale} scale", "",
+        "Made by one command (it trains the missing rows, then rewrites this page from their files):", "",
+        "```bash", f"{env.get(report, '') if scale != 'smoke' else ''}python -m deepcolor.replicate {report} --scale {scale}",
+        "```", "",
+        "## Protocol", "",
+        f"- Rows: {len(rows)} of {len(experiments)} done; rows with identical settings are trained once and "
+        "reported under each name (`rows/ROW/config.json` says which).",
+        f"- Settings of the first row: data `{s.get('data')}`, split `{s.get('split')}`, "
+        f"{s.get('image_size')}×{s.get('image_size')} ({s.get('resize')}), {s.get('epochs')} epochs"
+        + (f" of {s.get('steps_per_epoch')} steps" if s.get("steps_per_epoch") else "")
+        + f", batch {s.get('batch_size')}, {s.get('optimizer')} lr {s.get('lr')}, loss {s.get('loss')}, "
+        f"encoding `{s.get('encoding')}`; each row's own settings are in `rows/ROW/config.json`.",
+        f"- Evaluated on the {protocol.split} split at {protocol.metric_size}×{protocol.metric_size}; the paper's "
+        f"metric is {protocol.metric_label} (our `{protocol.metric}`"
+        + (f" × {protocol.scale:g}" if protocol.scale != 1 else "") + ").",
+        *[f"- {note}" for note in protocol.notes.get(scale, [])],
+        f"- Machine: {machine.get('cpu')} with {machine.get('cores')} cores, GPU: {machine.get('gpu') or 'none'}; "
+        f"training time of all distinct runs: {total / 60:.1f} min"
+        + (f"; this invocation took {wall_seconds / 60:.1f} min" if wall_seconds is not None else "") + ".", "",
+        "## Results", "",
+        "The paper's figure is quoted as the paper printed it. Ours is in the same metric and units "
+        "(mean ± standard deviation over seeds where there are several). The gray baseline row colours "
+        "nothing: a row is only useful where it beats it.", "",
+        table, "",
+        "## The paper's claims, checked", "",
+        claims, "",
+    ]
+    if has_curves:
+        lines += ["## Loss curves", "", "![loss curves of every row](loss_curves.png)", ""]
+    if has_grid:
+        lines += ["## Samples", "", f"The first test photos of the split, gray input / each trained row / ground truth:", "",
+                  "![sample grid](samples.png)", ""]
+    runs.atomic_write_text(os.path.join(out, "README.md"), "\n".join(lines))
+    runs.write_json(os.path.join(out, "summary.json"), {"report": report, "scale": scale, "rows_done": len(rows),
+                                                       "rows": len(experiments), "claims": verdicts})
+    return verdicts
