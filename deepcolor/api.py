@@ -44,19 +44,21 @@ class ColorizationModel:
     def can_sample(self):
         return self.keras_model is not None and self.encoding.startswith("ab_bins")
 
-    def colorizer(self, render_size=None, temperature=None):
-        """The inference.Colorizer for these options (cached): a callable uint8 image -> uint8 RGB."""
+    def colorizer(self, render_size=None, **decoding):
+        """The inference.Colorizer for these options (cached): a callable uint8 image -> uint8 RGB.
+        decoding: temperature, prior_exponent (classification models; None keeps the model's own)."""
+        decoding = {k: v for k, v in decoding.items() if v is not None}
         from deepcolor.encodings import get_encoding
         from deepcolor.inference import Colorizer
         if self.keras_model is None:
-            if render_size or temperature:
-                raise UnsupportedOptionError("an exported SavedModel has its size and decoding built in; "
-                                             "load the run directory or .keras file for render_size/temperature")
+            if render_size or decoding:
+                raise UnsupportedOptionError("an exported SavedModel has its size and decoding built in; load "
+                                             "the run directory or .keras file for render_size or decoding options")
             return lambda image: self._serve(image)
         size = render_size or self.image_size
-        key = (size, temperature)
+        decoding = {**self.decoding, **decoding}
+        key = (size, tuple(sorted(decoding.items())))
         if key not in self._colorizers:
-            decoding = {**self.decoding, **({"temperature": temperature} if temperature else {})}
             self._colorizers[key] = Colorizer(self._model_at(size), get_encoding(self.encoding), size,
                                               self.resize, self.border, decoding)
         return self._colorizers[key]
@@ -75,15 +77,17 @@ class ColorizationModel:
         resized.set_weights(self.keras_model.get_weights())
         return resized
 
-    def colorize(self, image, samples=None, seed=0, temperature=None, render_size=None, max_pixels=None):
+    def colorize(self, image, samples=None, seed=0, temperature=None, render_size=None, prior_exponent=None,
+                 max_pixels=None):
         """Colorizes one image: a path, a PIL image or a uint8 array ([H, W], [H, W, 1|2|3|4]).
 
         Returns uint8 [H, W, 3] with the input's size and lightness; with `samples=N`, a list of N
         different plausible colorizations (classification models only), drawn with `seed`.
-        `temperature`: the annealed-mean temperature (lower: more saturated); `render_size`: the
-        square size chroma is predicted at (default: the model's own)."""
+        `temperature`: the annealed-mean temperature (lower: more saturated); `prior_exponent`: > 0
+        favours rarer, more colourful colours, < 0 plainer ones; `render_size`: the square size chroma
+        is predicted at (default: the model's own). None keeps the model's own setting."""
         rgb, _ = read_any_image(image, max_pixels)
-        colorizer = self.colorizer(render_size, temperature)
+        colorizer = self.colorizer(render_size, temperature=temperature, prior_exponent=prior_exponent)
         if samples is None:
             return colorizer(rgb)
         if not self.can_sample:

@@ -42,10 +42,81 @@ def build_parser():
     p.add_argument("--repeats", type=int, default=3, help="timed repeats per measurement (default: 3)")
     p.add_argument("--train-steps", type=int, default=6, help="timed training steps (default: 6)")
     p.add_argument("--skip-jit", action="store_true", help="skip the --jit on training runs (default: run them)")
+    p.add_argument("--only", default="all", choices=("all", "classification"),
+                   help="all (pipeline, training, colorize) or classification: the U-Net training step with "
+                        "regression vs Zhang's 313-bin classification, before and after the table-lookup "
+                        "loss and the half-size head, interleaved in one process (default: all)")
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes and counts for CI: checks correctness, timings are not meaningful")
     add_debug_flag(p)
     return p
+
+
+# ----------------------------------------------------------------------------- classification step
+
+def measure_classification_step(size, batch_size, steps, repeats):
+    """ms per U-Net training step (random data, Adam): rgb01 regression; ab_bins as first built (full-
+    size 313-channel transposed-conv head, dense soft-encoding over all bins); ab_bins now (half-size
+    1x1 head, table-lookup soft-encoding). Variants alternate within each repeat; medians reported."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    from deepcolor.classification import SoftEncodedCrossEntropy, prior_rebalancing_weights, soft_encode, zhang_bins
+    from deepcolor.models import build_model
+
+    class DenseSoftEncodedCrossEntropy(keras.losses.Loss):  # the loss as it was: a [pixels, 313] search
+        def call(self, y_true, y_pred):
+            target = soft_encode(tf.cast(y_true, tf.float32) * 128.0, zhang_bins())
+            loss = -tf.reduce_sum(target * tf.math.log(tf.maximum(y_pred, 1e-7)), -1)
+            return loss * tf.gather(prior_rebalancing_weights(), tf.argmax(target, -1))
+
+    rng = np.random.default_rng(0)
+    x = rng.random((batch_size, size, size, 1), np.float32)
+    rgb = rng.random((batch_size, size, size, 3), np.float32)
+    ab = (rng.random((batch_size, size, size, 2), np.float32) - 0.5) * 0.6
+    variants = {
+        "regression (rgb01, MSE)": ("rgb01", {}, "mse", rgb),
+        "ab_bins before (full-size head, dense soft-encoding)": ("ab_bins", {}, DenseSoftEncodedCrossEntropy(), ab),
+        "ab_bins now (half-size head, table lookup)": (
+            "ab_bins", {"head": "half"}, SoftEncodedCrossEntropy(zhang_bins(), prior_rebalancing_weights()), ab),
+    }
+    fits = {}
+    for name, (encoding, options, loss, y) in variants.items():
+        model = build_model("unet", size, encoding, **options)
+        model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=loss, jit_compile=False)
+        data = tf.data.Dataset.from_tensors((x, y)).repeat()
+        model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)  # trace
+        fits[name] = (model, data)
+    times = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, (model, data) in fits.items():
+            started = time.perf_counter()
+            model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+            times[name].append((time.perf_counter() - started) / steps * 1000)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def classification_report(args):
+    from deepcolor import runs
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = {}
+    for size in sizes:
+        rows[size], _ = in_child(measure_classification_step, size, args.batch_size, args.train_steps, args.repeats)
+        print(f"{size}: {rows[size]}", flush=True)
+    name = args.machine or platform.node() or "machine"
+    lines = [f"# Classification training step: regression vs Zhang's 313 bins ({name})", "",
+             f"`{runs.command_line('deepcolor.bench')}` on {machine_info().get('cpu', '')}, "
+             f"{time.strftime('%Y-%m-%d')}: report 002's U-Net, batch {args.batch_size}, Adam, random data; ms per "
+             f"training step, median of {args.repeats} interleaved repeats of {args.train_steps} steps.", "",
+             "| size | " + " | ".join(rows[sizes[0]]) + " | now / regression |", "|---|" + "---|" * (len(rows[sizes[0]]) + 1)]
+    for size, r in rows.items():
+        values = list(r.values())
+        lines.append(f"| {size}² | " + " | ".join(f"{v:.0f}" for v in values) + f" | {values[2] / values[0]:.2f}× |")
+    os.makedirs(args.out, exist_ok=True)
+    runs.write_json(os.path.join(args.out, f"classification-{name}.json"), {"rows": rows, "machine": machine_info()})
+    runs.atomic_write_text(os.path.join(args.out, f"classification-{name}.md"), "\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
 
 
 # ----------------------------------------------------------------------------- the seed-002 style
@@ -345,6 +416,8 @@ def main(argv=None):
     if args.quick:
         args.images, args.sizes, args.batch_size, args.repeats, args.train_steps = 16, "64", 8, 1, 2
         args.skip_jit = True
+    if args.only == "classification":
+        return classification_report(args)
     sizes = [int(s) for s in args.sizes.split(",")]
     usable, _ = scan_records(resolve_source(args.data, args.images * 2, seed=0), log=lambda line: None)
     # Upright photos only: the seed loader ignores EXIF orientation, ours applies it.

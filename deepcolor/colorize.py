@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
 from deepcolor.data.sources import list_folder
 
@@ -34,9 +34,7 @@ def build_parser():
                    help="write this many different plausible colorizations of each photo, drawn from the "
                         "model's predicted colour distribution (default: 0 = the single usual one)")
     p.add_argument("--seed", type=int, default=0, help="seed of --samples (default: 0)")
-    p.add_argument("--temperature", type=float, default=None,
-                   help="annealed-mean temperature of classification models: lower is more saturated "
-                        "(default: the model's own, 0.38 unless its preset says otherwise)")
+    add_decoding_flags(p)
     p.add_argument("--render-size", type=int, default=None,
                    help="predict colour at this square size (default: the model's own); larger keeps "
                         "more detail in colour edges, smaller is faster")
@@ -118,13 +116,13 @@ def sample_paths(path, count):
 class SampleColorizer:
     """A callable image -> list of `count` samples, for colorize_files."""
 
-    def __init__(self, model, count, seed=0, temperature=None, render_size=None):
+    def __init__(self, model, count, seed=0, render_size=None, **decoding):
         self.model, self.samples_per_image, self.seed = model, count, seed
-        self.temperature, self.render_size = temperature, render_size
+        self.render_size, self.decoding = render_size, decoding
 
     def __call__(self, rgb):
         return self.model.colorize(rgb, samples=self.samples_per_image, seed=self.seed,
-                                   temperature=self.temperature, render_size=self.render_size)
+                                   render_size=self.render_size, **self.decoding)
 
 
 def colorize_files(jobs, colorizer, fmt="png", overwrite=False, max_pixels=DEFAULT_MAX_PIXELS,
@@ -192,9 +190,11 @@ def main(argv=None):
             if not model.can_sample:
                 raise DeepColorError(f"--samples: {args.model} predicts one colour per pixel (encoding "
                                      f"{model.encoding or 'unknown'}); use a classification model such as the default")
-            colorizer = SampleColorizer(model, args.samples, args.seed, args.temperature, args.render_size)
+            colorizer = SampleColorizer(model, args.samples, args.seed, args.render_size,
+                                        temperature=args.temperature, prior_exponent=args.prior_exponent)
         else:
-            colorizer = model.colorizer(args.render_size, args.temperature)
+            colorizer = model.colorizer(args.render_size, temperature=args.temperature,
+                                        prior_exponent=args.prior_exponent)
     except DeepColorError as e:
         print(f"error: --model {args.model}: {e}", file=sys.stderr)
         return 2

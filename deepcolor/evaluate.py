@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 COLUMNS = [("mse_target", "MSE (target space)", "{:.5f}"), ("psnr", "PSNR dB", "{:.2f}"),
@@ -33,11 +33,7 @@ def build_parser():
     p.add_argument("--batch-size", type=int, default=16, help="evaluation batch size")
     p.add_argument("--samples", type=int, default=6, help="rows in the sample grid")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="skip larger images")
-    p.add_argument("--temperature", type=float, default=None,
-                   help="annealed-mean temperature of classification models (default: 0.38, Zhang et al.'s)")
-    p.add_argument("--prior-exponent", type=float, default=None,
-                   help="classification models: multiply the bin probabilities by Zhang's prior class weights "
-                        "to this power before decoding (> 0 more colourful, < 0 less; default 0)")
+    add_decoding_flags(p)
     p.add_argument("--border", type=float, default=None,
                    help="mirrored margin around the photo, as a fraction of the model's size (see "
                         "deepcolor/inference.py; default: the run's setting, else 0)")
@@ -69,14 +65,14 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     from deepcolor.inference import colorize_uint8, decode, gray_uint8, to_uint8
     from deepcolor.metrics import ColorizationMetrics
 
-    config = runs.load_config(run_dir)
-    s = config["settings"]
+    from deepcolor.api import load
+    loaded = load(run_dir, which)  # the one place a run directory becomes a model
+    s, model, model_path = loaded.settings, loaded.keras_model, loaded.source
     out = out or os.path.join(run_dir, "eval")
     os.makedirs(out, exist_ok=True)
-    model, model_path = runs.load_model(run_dir, which)
     encoding = get_encoding(s["encoding"])
     size, resize = s["image_size"], s["resize"]
-    border = s.get("border", 0.0) if border is None else border
+    border = loaded.border if border is None else border
     decoding = {k: v for k, v in (("temperature", temperature), ("prior_exponent", prior_exponent)) if v}
 
     records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])

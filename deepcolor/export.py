@@ -25,7 +25,8 @@ from deepcolor.data.images import DEFAULT_MAX_PIXELS
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m deepcolor.export", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, help="run directory written by deepcolor.train")
+    p.add_argument("--run", required=True,
+                   help="run directory written by deepcolor.train, or a preset name such as `default` (the shipped model)")
     p.add_argument("--out", required=True, help="SavedModel directory to write (replaced if it exists)")
     p.add_argument("--which", default="best", choices=("best", "last"),
                    help="checkpoint to export (default: best)")
@@ -44,18 +45,19 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     from deepcolor.encodings import get_encoding
     from deepcolor.inference import as_rgb, colorize_uint8
 
-    s = runs.load_config(run_dir)["settings"]
-    model, model_path = runs.load_model(run_dir, which)
-    encoding = get_encoding(s["encoding"])
-    size, resize = s["image_size"], s["resize"]
+    from deepcolor.api import load
+    loaded = load(run_dir, which)  # the one place a run directory (or preset) becomes a model
+    s, model, model_path = loaded.settings, loaded.keras_model, loaded.source
+    encoding = get_encoding(loaded.encoding)
+    size, resize, border, decoding = loaded.image_size, loaded.resize, loaded.border, loaded.decoding
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None], tf.uint8, name="image")])
     def serve(image):
-        return colorize_uint8(model, encoding, as_rgb(image), size, resize)
+        return colorize_uint8(model, encoding, as_rgb(image), size, resize, border, decoding)
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="encoded_image")])
     def serve_encoded(data):
-        return colorize_uint8(model, encoding, decode_bytes(data, max_pixels), size, resize)
+        return colorize_uint8(model, encoding, decode_bytes(data, max_pixels), size, resize, border, decoding)
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -68,8 +70,8 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     archive.write_out(tmp, verbose=False)
     os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
     runs.write_json(os.path.join(tmp, "assets.extra", "deepcolor.json"),
-                    {"run": os.path.abspath(run_dir), "checkpoint": model_path, "arch": s["arch"],
-                     "encoding": s["encoding"], "image_size": size, "resize": resize, "max_pixels": max_pixels,
+                    {"run": os.path.abspath(run_dir), "checkpoint": model_path,
+                     "arch": s.get("arch") or type(model).__name__, "encoding": loaded.encoding, "image_size": size, "resize": resize, "max_pixels": max_pixels,
                      "versions": runs.package_versions()})
     if os.path.exists(out):
         shutil.rmtree(out)

@@ -109,6 +109,17 @@ def command_line(module):
 
 
 
+def add_decoding_flags(parser):
+    """--temperature and --prior-exponent: how a classification model's bin probabilities become colour."""
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="annealed-mean temperature of classification models: lower is more saturated "
+                             "(default: the model's own, else Zhang et al.'s 0.38)")
+    parser.add_argument("--prior-exponent", type=float, default=None,
+                        help="classification models: multiply the bin probabilities by Zhang's prior class "
+                             "weights to this power before decoding, > 0 more colourful, < 0 less (default: "
+                             "the model's own, else 0)")
+
+
 def add_debug_flag(parser):
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an unexpected error (default: one line)")

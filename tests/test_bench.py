@@ -20,3 +20,10 @@ def test_quick_bench_runs_and_both_loaders_give_the_same_tensors(tmp_path):
     assert report["quick"] and "timings below mean nothing" in (tmp_path / "ci.md").read_text()
     assert report["command"].startswith("python -m deepcolor.bench --quick")
     assert "Loaders agree: True" in proc.stdout
+
+
+def test_classification_step_bench_measures_the_three_steps(tmp_path):
+    run_module("deepcolor.bench", "--only", "classification", "--quick", "--out", tmp_path, "--machine", "ci")
+    rows = json.load(open(tmp_path / "classification-ci.json"))["rows"]["64"]
+    assert len(rows) == 3 and all(ms > 0 for ms in rows.values())
+    assert "now / regression" in (tmp_path / "classification-ci.md").read_text()

@@ -24,7 +24,8 @@ def test_target_round_trips_to_the_image(name, real_photos):
     assert np.abs(back - rgb.numpy()).max() < 1.0 / 255.0, name
 
 
-@pytest.mark.parametrize("name, regression, classes", [("ab_bins", "ab_pm1", 261), ("uv_bins50", "uv01", 100)])
+@pytest.mark.parametrize("name, regression, classes", [("ab_bins", "ab_pm1", 313), ("ab_bins_gamut", "ab_pm1", 261),
+                                                     ("uv_bins50", "uv01", 100)])
 def test_classification_encodings_keep_their_regression_targets(name, regression, classes, real_photos):
     # The pipeline hands them a, b / 128 (or uv01); their losses encode the bins in-graph.
     rgb = tf.constant(real_photos[1][None].astype(np.float32) / 255.0)

@@ -36,3 +36,6 @@ def test_cli_lists_experiments_and_overrides_any_field(tmp_path):
     settings = json.load(open(out / "config.json"))["settings"]
     assert settings["lr"] == 0.001 and settings["arch"] == "mlp" and settings["encoding"] == "rgb_pm1"
     assert settings["image_size"] == 32 and settings["weights"] == "none" and settings["epochs"] == 1
+    # evaluate puts the paper's figure beside ours, in the paper's metric and units.
+    shown = run_module("deepcolor.evaluate", "--run", out, "--metric-size", "32", "--samples", "0").stdout
+    assert re.search(r'report 003 \(Xia & Salhi.*row "Best: .*": paper 3\.2, ours \d+\.\d{3} \(test MSE ×100 \(%\)\)', shown)

@@ -289,3 +289,47 @@ def test_hub_sources_fail_fast_offline_with_one_line(tmp_path, spec, names, monk
     assert lines[0].startswith("error: " + names[0]) and names[1] in lines[0]
     assert "folder:PATH" in lines[0] and "shards:PATH" in lines[0]
     assert not mongod_processes(str(tmp_path / "db"))
+
+
+def test_cifar10_image_folder_layout_through_tfds_image_folder(tmp_path):
+    # The split/label/image layout (train/cat/0001.jpg) read by tfds.folder_dataset.ImageFolder; exact
+    # counts (report 003's 5,000 / 500 / 1,000, here scaled down) are drawn by seed.
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split, n in (("train", 12), ("test", 6)):
+        for k in range(n):
+            label = ("cat", "dog")[k % 2]
+            os.makedirs(tmp_path / split / label, exist_ok=True)
+            pixels = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / split / label / f"{k:04d}.png")
+            arrays[f"cifar10/{split}/{label}/{k:04d}.png"] = pixels
+    records = resolve_source(f"cifar10:{tmp_path}", 0, 0)
+    assert sorted(ids(records)) == sorted(arrays)
+    splits = split_records(records, (6, 3, 4), 1)
+    assert [len(splits[s]) for s in ("train", "val", "test")] == [6, 3, 4]
+    assert all(r.id.startswith("cifar10/test/") for r in splits["test"])
+    assert all(r.id.startswith("cifar10/train/") for r in splits["train"] + splits["val"])
+    for ident, pixels in decoded(records).items():
+        np.testing.assert_array_equal(pixels, arrays[ident])
+
+
+def test_several_sources_combine_with_unique_ids_and_a_stable_split(tmp_path):
+    from tests import images
+    for part in ("photos", "scenes"):
+        os.makedirs(tmp_path / part)
+        for k in range(6):
+            images.write(str(tmp_path / part / f"{k}.png"), images.photo(20, 30, seed=k))
+    spec = f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'scenes'}"
+    records = resolve_source(spec)
+    assert len(records) == 12 and len(set(ids(records))) == 12
+    assert {r.id.split("/")[0] for r in records} == {"photos", "scenes"}
+    os.makedirs(tmp_path / "other")
+    images.write(str(tmp_path / "other" / "x.png"), images.photo(20, 30, seed=9))
+    # Changing the other part never moves this part's photos between splits (a hash of each id).
+    def where(spec):
+        return {r.id: name for name, part in split_records(resolve_source(spec), (0.5, 0.25, 0.25), 0).items()
+                for r in part if r.id.startswith("photos/")}
+    assert where(spec) == where(f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'other'}")
+    assert len(resolve_source(spec, 5, 0)) == 5
+    with pytest.raises(SystemExit, match="same name"):
+        resolve_source(f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'photos'}")

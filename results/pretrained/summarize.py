@@ -1,5 +1,6 @@
-"""Collects the comparison's validation metrics into compare.md (run after compare.sh and the
-temperature sweep):  python results/pretrained/summarize.py runs/compare > results/pretrained/compare.md"""
+"""Collects validation metrics into a markdown table:
+    python results/pretrained/summarize.py runs/compare > results/pretrained/compare.md   (the recipes)
+    python results/pretrained/summarize.py runs default > results/pretrained/tuning.md    (one run's decodings)"""
 
 import glob
 import json
@@ -7,9 +8,10 @@ import os
 import sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else "runs/compare"
-lines = ["| recipe (64×64, 6 epochs) | decoding | PSNR dB | AuC | CF | ΔCF | train min |", "|---|---|---|---|---|---|---|"]
+only = sys.argv[2] if len(sys.argv) > 2 else "*"
+lines = ["| run | decoding | PSNR dB | AuC | CF | ΔCF | train min |", "|---|---|---|---|---|---|---|"]
 gray = None
-for path in sorted(glob.glob(os.path.join(root, "*", "eval_val*", "metrics.json"))):
+for path in sorted(glob.glob(os.path.join(root, only, "eval_val*", "metrics.json"))):
     m = json.load(open(path))
     run = os.path.dirname(os.path.dirname(path))
     history = [line.split(",") for line in open(os.path.join(run, "history.csv")).read().split()[1:]]
