@@ -143,7 +143,7 @@ def annealed_mean(probabilities, centers, temperature=TEMPERATURE):
     return ops.matmul(sharpened, ops.convert_to_tensor(centers, "float32"))
 
 
-def sample_chroma(probabilities, centers, count, seed=0, temperature=TEMPERATURE, cells=2, strength=2.5):
+def sample_chroma(probabilities, centers, count, seed=0, temperature=TEMPERATURE, cells=2, strength=1.5):
     """`count` plausible chroma maps [count, B, h, w, 2] from per-pixel bin probabilities [B, h, w, Q],
     spatially coherent and seeded.
 
@@ -160,7 +160,8 @@ def sample_chroma(probabilities, centers, count, seed=0, temperature=TEMPERATURE
     centers_t = tf.constant(np.asarray(centers, np.float32))
     out = []
     for k in range(count):
-        noise = tf.random.stateless_normal(tf.stack([shape[0], cells, cells, 2]), seed=[seed, k])
+        noise = tf.random.stateless_normal(tf.stack([shape[0], cells, cells, 2]),
+                                           seed=tf.stack([tf.cast(seed, tf.int64), tf.constant(k, tf.int64)]))
         field = tf.image.resize(noise, shape[1:3], method="bicubic")                     # [B, h, w, 2]
         tilt = strength * tf.einsum("bhwc,qc->bhwq", field, centers_t) / 100.0
         out.append(annealed_mean(tf.nn.softmax(log_p + tilt, axis=-1), centers, temperature))

@@ -137,12 +137,12 @@ class Colorizer:
 
     def samples(self, image, count, seed=0):
         """uint8 [H,W,C] -> `count` different colorized uint8 [H,W,3] arrays (classification models)."""
-        key = (count, seed)
-        if key not in self._sample_fns:
-            def draw(im):
+        if count not in self._sample_fns:
+            def draw(im, seed):
                 rgb_uint8 = as_rgb(im)[None]
                 chromas = sample_chromas(self.model, self.encoding, tf.cast(rgb_uint8, tf.float32) / 255.0,
                                          self.image_size, count, seed, self.resize, self.border, self.decoding)
                 return tf.stack([recombine_uint8(self.encoding, rgb_uint8, c)[0] for c in tf.unstack(chromas)])
-            self._sample_fns[key] = tf.function(draw, reduce_retracing=True)
-        return list(self._sample_fns[key](tf.convert_to_tensor(image, tf.uint8)).numpy())
+            self._sample_fns[count] = tf.function(draw, reduce_retracing=True)
+        draw = self._sample_fns[count]
+        return list(draw(tf.convert_to_tensor(image, tf.uint8), tf.constant(seed, tf.int64)).numpy())

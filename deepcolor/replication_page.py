@@ -122,8 +122,10 @@ def loss_curves(experiments, rows, out, path):
         for k, (name, history) in enumerate(items):
             epochs = [r["epoch"] for r in history]
             color = f"C{k % 10}"
-            ax.plot(epochs, [r.get("val_loss", math.nan) for r in history], "-", color=color, label=name)
+            ax.plot(epochs, [r.get("val_loss", math.nan) for r in history], ".-", color=color, label=name, markersize=3)
             ax.plot(epochs, [r["loss"] for r in history], ":", color=color)
+        if all(r["loss"] > 0 for _, h in items for r in h):
+            ax.set_yscale("log")  # rows that fail (SGD) would otherwise flatten the others
         ax.set_title(group, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss (solid: val, dotted: train)")

@@ -25,7 +25,8 @@ def build_parser():
                    help="the preset's prior_exponent (see deepcolor/encodings.py AbBins.chroma; default 0)")
     p.add_argument("--border", type=float, default=0.0, help="mirrored margin, a fraction of the model size (default 0)")
     p.add_argument("--eval", required=True, help="metrics.json of `deepcolor.evaluate` on the test split")
-    p.add_argument("--compare", default=None, help="markdown table of the recipes compared (goes into the card)")
+    p.add_argument("--compare", nargs="+", default=(),
+                   help="markdown files on why this recipe and decoding (the comparison tables; go into the card)")
     p.add_argument("--notes", default=None, help="markdown: known failure modes (goes into the card)")
     p.add_argument("--samples-image", default=None, help="path of the committed sample grid, for the card")
     add_debug_flag(p)
@@ -68,7 +69,9 @@ def card(name, settings, history, evaluation, compare_md, notes_md, temperature,
     if samples_image:
         lines += [f"![gray / ours / truth on 16 test photos]({samples_image})", ""]
     if compare_md:
-        lines += ["## Why this recipe", "", open(compare_md, encoding="utf-8").read().strip(), ""]
+        lines += ["## Why this recipe", ""]
+        for path in compare_md:
+            lines += [open(path, encoding="utf-8").read().strip(), ""]
     if notes_md:
         lines += ["## Known failure modes", "", open(notes_md, encoding="utf-8").read().strip(), ""]
     lines += [
