@@ -206,7 +206,7 @@ def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs
     history = runs.read_history(run_dirs[0]) if os.path.isdir(run_dirs[0]) else []
     config = runs.read_json(os.path.join(run_dirs[0], "config.json"))
     seconds = []
-    for d in run_dirs:
+    for d in run_dirs:  # wall time as measured (the page reports epochs x the median epoch instead)
         rows = runs.read_history(d)
         seconds.append(sum(r.get("seconds", 0.0) for r in rows) if rows else None)
     for name in names:

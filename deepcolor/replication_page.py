@@ -33,7 +33,14 @@ def fmt(pair, decimals, seeds):
     return f"{mean:.{decimals}f} ± {std:.{decimals}f}" if seeds > 1 else f"{mean:.{decimals}f}"
 
 
-def results_table(protocol, experiments, rows):
+def train_seconds(row_folder):
+    """Epochs x the median epoch time of the row's history.csv (seed 0): a paused or crowded epoch
+    does not count as training time."""
+    epochs = sorted(r.get("seconds", 0.0) for r in runs.read_history(row_folder))
+    return epochs[len(epochs) // 2] * len(epochs) if epochs else 0.0
+
+
+def results_table(protocol, experiments, rows, out):
     header = (f"| row | the paper's row | paper: {protocol.metric_label} | ours: {protocol.metric_label} | "
               + " | ".join(t for _, t, _ in OUR_COLUMNS) + " | seeds | train time |")
     lines = [header, "|" + "---|" * (6 + len(OUR_COLUMNS))]
@@ -47,8 +54,7 @@ def results_table(protocol, experiments, rows):
         gray = gray or m
         cells = [fmt((m["model"][k]["mean"], m["model"][k]["std"]) if k in m["model"] else None, d, m["seeds"])
                  for k, _, d in OUR_COLUMNS]
-        times = [t for t in m.get("train_seconds", []) if t is not None]
-        seconds = sum(times) / max(1, len(times))
+        seconds = train_seconds(os.path.join(out, "rows", e.name))
         lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | "
                      f"**{fmt(ours(m, protocol), protocol.decimals, m['seeds'])}** | " + " | ".join(cells)
                      + f" | {m['seeds']} | {seconds:.0f} s |")
@@ -179,7 +185,7 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
     from deepcolor.experiments import REPORTS, protocol as get_protocol, report_title
     protocol, experiments = get_protocol(report)
     rows = load_rows(out, experiments)
-    table = results_table(protocol, experiments, rows)
+    table = results_table(protocol, experiments, rows, out)
     claims, verdicts = claims_section(protocol, rows)
     has_curves = loss_curves(experiments, rows, out, os.path.join(out, "loss_curves.png"))
     has_grid = (sample_grid(experiments, rows, runs_dir, os.path.join(out, "samples.png"), grid_photos) if rows else False) \
@@ -187,7 +193,8 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
     first = runs.read_json(os.path.join(out, "rows", next(iter(rows)), "config.json")) if rows else None
     s = first["settings"] if first else {}
     machine = next(iter(rows.values()))["machine"] if rows else {}
-    total = sum(sum(t for t in m.get("train_seconds", []) if t) for m in {m["runs"][0]: m for m in rows.values()}.values())
+    first_row_of_run = {m["runs"][0]: name for name, m in reversed(list(rows.items()))}
+    total = sum(train_seconds(os.path.join(out, "rows", name)) * rows[name]["seeds"] for name in first_row_of_run.values())
     env = {"003": "DEEPCOLOR_CIFAR10=<folder> ", "001": "DEEPCOLOR_PHOTOS=<folder> DEEPCOLOR_ADE20K=<folder> "}
     lines = [
         f"# Replication of {report_title(report)}, {scale} scale", "",
@@ -207,7 +214,7 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
         + (f" × {protocol.scale:g}" if protocol.scale != 1 else "") + ").",
         *[f"- {note}" for note in protocol.notes.get(scale, [])],
         f"- Machine: {machine.get('cpu')} with {machine.get('cores')} cores, GPU: {machine.get('gpu') or 'none'}; "
-        f"training time of all distinct runs: {total / 60:.1f} min"
+        f"training time of all distinct runs (epochs × median epoch time, all seeds): {total / 60:.1f} min"
         + (f"; this invocation took {wall_seconds / 60:.1f} min" if wall_seconds is not None else "") + ".", "",
         "## Results", "",
         "The paper's figure is quoted as the paper printed it. Ours is in the same metric and units "

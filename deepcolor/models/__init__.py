@@ -9,6 +9,7 @@ import dataclasses
 from deepcolor.encodings import get_encoding
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
 from deepcolor.models.densenet_decoder import DenseNetDecoder
+from deepcolor.models.ensemble import WeightedMean  # noqa: F401  (ensembles of saved runs load too)
 from deepcolor.models.koalarization import Koalarization
 from deepcolor.models.mlp import AUTOENCODER_WIDTHS, MLP_WIDTHS, DenseColorizer
 from deepcolor.models.mobilenet_decoder import MobileNetDecoder
