@@ -1,6 +1,6 @@
 """Time how fast `--data` specs feed the training pipeline, side by side in one run.
 
-    python datasets_prep/read_speed.py folder:../shared/data/photos shards:shards/photos256
+    python datasets_prep/read_speed.py folder:$DEEPCOLOR_PHOTOS shards:shards/photos256
 
 For each spec: listing + header scan time, then images/s of one uncached pass through
 training_dataset (decode, resize, batch, color encoding) at --image-size.

@@ -1,5 +1,5 @@
 """Benchmarks, measured side by side in one run:
-    python -m deepcolor.bench --data folder:../shared/data/photos --out results/bench
+    python -m deepcolor.bench --data folder:$DEEPCOLOR_PHOTOS --out results/bench
 
 1. input pipeline images/s (decode -> resize -> color conversion -> batch), ours (tf.data) versus a
    re-creation of the seed-002 loader (a keras.utils.Sequence that loads each file with PIL per batch),
@@ -32,8 +32,9 @@ SEED_BATCH_SIZE = 16
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m deepcolor.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default="folder:../shared/data/photos",
-                   help="photos to read (default: folder:../shared/data/photos; 'sample' works offline)")
+    p.add_argument("--data", default=None,
+                   help="photos to read (default: folder:$DEEPCOLOR_PHOTOS if set, else 'sample', the photos "
+                        "bundled with scikit-image)")
     p.add_argument("--out", default="results/bench", help="folder for <machine>.json and .md (default: results/bench)")
     p.add_argument("--machine", default=None, help="machine name in the file names (default: the host name)")
     p.add_argument("--images", type=int, default=256, help="photos used by the pipeline benchmark (default: 256)")
@@ -428,6 +429,9 @@ def main(argv=None):
         args.skip_jit = True
     if args.only == "classification":
         return classification_report(args)
+    if args.data is None:
+        from deepcolor.experiments import local_photos
+        args.data = local_photos("DEEPCOLOR_PHOTOS")
     sizes = [int(s) for s in args.sizes.split(",")]
     usable, _ = scan_records(resolve_source(args.data, args.images * 2, seed=0), log=lambda line: None)
     # Upright photos only: the seed loader ignores EXIF orientation, ours applies it.

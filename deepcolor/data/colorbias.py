@@ -1,7 +1,7 @@
 """Seed 001's color-biased training sets, picked reproducibly from any source instead of by eye.
 
-    --data colorbias:SUBSET:INNER_SPEC     e.g. colorbias:blue:folder:../shared/data/photos
-    python -m deepcolor.data.colorbias --data folder:../shared/data/photos --out sheet.png
+    --data colorbias:SUBSET:INNER_SPEC     e.g. colorbias:blue:folder:$DEEPCOLOR_PHOTOS
+    python -m deepcolor.data.colorbias --data folder:$DEEPCOLOR_PHOTOS --out sheet.png
 
 The statistic: each image is shrunk to 64x64 and converted to HSV; a pixel is "colored" when its
 saturation is >= 0.25 and its value >= 0.2; an image's score for a color is the share of all its
@@ -109,7 +109,7 @@ def main(argv=None):
     from deepcolor.runs import add_debug_flag
     p = argparse.ArgumentParser(prog="python -m deepcolor.data.colorbias", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", required=True, help="source to pick from, e.g. folder:../shared/data/photos")
+    p.add_argument("--data", required=True, help="source to pick from, e.g. folder:$DEEPCOLOR_PHOTOS")
     p.add_argument("--max-samples", type=int, default=0, help="seeded subset of the source first (0 = all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the validation set and tie-breaks")
     p.add_argument("--out", default="colorbias_sheet.png", help="contact sheet PNG to write")

@@ -25,6 +25,13 @@ REPORTS = {
 }
 
 
+def local_photos(*variables):
+    """`--data` for the photo folders named by these environment variables (those that exist, joined
+    with +), else the photos bundled with scikit-image (`sample`)."""
+    import os
+    return "+".join(f"folder:{os.environ[v]}" for v in variables if os.path.isdir(os.environ.get(v, ""))) or "sample"
+
+
 def report_title(key):
     return f"report {key} ({REPORTS[key][1]})"
 

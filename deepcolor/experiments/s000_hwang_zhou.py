@@ -4,7 +4,7 @@ VGG16 blocks 1-4 (ImageNet) + Dahl's residual decoder, CIELUV, target `uv01`, si
 (delta 1), Adam with VGG16 layers at 3e-6 and new layers at 1e-3, ReduceLROnPlateau (patience 1),
 25 epochs, best-val checkpoint, no weight decay; 224x224; 75/15/10 split.
 Choices left open (ours):
-- Data: Flickr8k is not bundled; `folder:` any photo folder (default: ../shared/data/photos).
+- Data: Flickr8k is not bundled; `folder:` any photo folder (default: $DEEPCOLOR_PHOTOS, else `sample`).
 - Batch size is not given ("low batch size, memory constraints"): 16.
 - ReduceLROnPlateau factor is not given: 0.1 (Keras' default).
 - "Regularization" row: weight decay 1e-4 on all weights (the report gives no value).
@@ -14,10 +14,10 @@ Choices left open (ours):
   1e-4 here.
 """
 
-from deepcolor.experiments import Claim, Protocol, make
+from deepcolor.experiments import Claim, Protocol, local_photos, make
 
 PAPER = "000 Hwang & Zhou"
-BASE = dict(arch="vgg16_regression", encoding="uv01", data="folder:../shared/data/photos", image_size=224,
+BASE = dict(arch="vgg16_regression", encoding="uv01", data=local_photos("DEEPCOLOR_PHOTOS"), image_size=224,
             split="0.75,0.15,0.1", loss="huber", optimizer="adam", lr=1e-3, lr_multipliers="block=0.003",
             lr_schedule="plateau", epochs=25, batch_size=16, weights="imagenet")
 

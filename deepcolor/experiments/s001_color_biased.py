@@ -17,13 +17,10 @@ Choices left open (ours):
   ImageNet as the report's pretrained stem did.
 """
 
-import os
-
-from deepcolor.experiments import Claim, Protocol, make
+from deepcolor.experiments import Claim, Protocol, local_photos, make
 
 PAPER = "001 Color-biased"
-SOURCE = "+".join(f"folder:{os.environ[v]}" for v in ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")
-                  if os.path.isdir(os.environ.get(v, ""))) or "sample"
+SOURCE = local_photos("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")
 BASE = dict(arch="resnet18", encoding="ab_pm1", image_size=256, resize="letterbox", loss="mse",
             optimizer="adam", lr=1e-3, batch_size=4, epochs=1, steps_per_epoch=2000, weights="none")
 TABLE = {"blue": 0.2780, "yellow": 0.0353, "green": 0.0260, "BY": 0.0238, "BGY": 0.0198, "baseline": 0.1371}
