@@ -168,6 +168,14 @@ def sample_chroma(probabilities, centers, count, seed=0, temperature=TEMPERATURE
     return tf.stack(out)
 
 
+def reweight_by_prior(probabilities, exponent):
+    """Bin probabilities times Zhang's prior class weights to the power `exponent`, renormalized."""
+    if not exponent:
+        return probabilities
+    p = tf.cast(probabilities, tf.float32) * tf.constant(prior_rebalancing_weights() ** exponent, tf.float32)
+    return p / tf.reduce_sum(p, -1, keepdims=True)
+
+
 def weights_from_distribution(p, lam=LAMBDA):
     """Zhang's class weights w ∝ ((1-λ) p + λ/Q)^-1 for a distribution p over the bins, normalized
     so that E_p[w] = 1."""

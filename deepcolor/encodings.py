@@ -151,13 +151,9 @@ class AbBins(AbPm1):
         """The annealed mean at `temperature` (default 0.38). prior_exponent E multiplies the
         probabilities by Zhang's ImageNet-prior class weights to the power E first (313 bins): E > 0
         favours rarer, more colourful bins; E < 0 takes back part of a rebalanced model's bias."""
-        from deepcolor.classification import TEMPERATURE, annealed_mean, bins_for, prior_rebalancing_weights
+        from deepcolor.classification import TEMPERATURE, annealed_mean, bins_for, reweight_by_prior
         centers = bins_for(prediction.shape[-1])
-        if prior_exponent:
-            weights = tf.constant(prior_rebalancing_weights() ** prior_exponent, tf.float32)
-            prediction = tf.cast(prediction, tf.float32) * weights
-            prediction = prediction / tf.reduce_sum(prediction, -1, keepdims=True)
-        return annealed_mean(prediction, centers, temperature or TEMPERATURE)
+        return annealed_mean(reweight_by_prior(prediction, prior_exponent), centers, temperature or TEMPERATURE)
 
     def in_target_space(self, prediction):
         return self.chroma(prediction) / 128.0

@@ -63,14 +63,11 @@ def sample_chromas(model, encoding, rgb, image_size, count, seed=0, resize="squa
                    decoding=None):
     """`count` plausible chroma maps [count,B,h,w,2] drawn from a classification model's predicted
     colour distribution (classification.sample_chroma)."""
-    from deepcolor.classification import TEMPERATURE, bins_for, sample_chroma
+    from deepcolor.classification import TEMPERATURE, bins_for, reweight_by_prior, sample_chroma
     margin = border_pixels(image_size, border)
     prediction = model(_model_input(encoding, rgb, image_size, resize, margin), training=False)
     decoding = decoding or {}
-    if decoding.get("prior_exponent"):
-        from deepcolor.classification import prior_rebalancing_weights
-        prediction = prediction * tf.constant(prior_rebalancing_weights() ** decoding["prior_exponent"], tf.float32)
-        prediction = prediction / tf.reduce_sum(prediction, -1, keepdims=True)
+    prediction = reweight_by_prior(prediction, decoding.get("prior_exponent"))
     centers = bins_for(prediction.shape[-1])
     chroma = sample_chroma(prediction, centers, count, seed, decoding.get("temperature") or TEMPERATURE)
     return tf.stack([_crop_prediction_chroma(c, rgb, image_size, resize, margin) for c in tf.unstack(chroma)])
