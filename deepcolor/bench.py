@@ -24,13 +24,13 @@ import sys
 import tempfile
 import time
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 
 SEED_BATCH_SIZE = 16
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.bench"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=None,
                    help="photos to read (default: folder:$DEEPCOLOR_PHOTOS if set, else 'sample', the photos "

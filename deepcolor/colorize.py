@@ -17,13 +17,13 @@ import argparse
 import os
 import sys
 
-from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli
+from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
 from deepcolor.data.sources import list_folder
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.colorize", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.colorize"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files and/or folders")
     p.add_argument("--model", default="default",

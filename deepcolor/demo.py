@@ -13,11 +13,11 @@ import os
 import sys
 import numpy as np
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.demo", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.demo"), description=__doc__,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", default="results/demo", help="where the results go")
     p.add_argument("--train", action="store_true", help="train a small U-Net first (the one-minute pipeline demo)")
@@ -31,6 +31,20 @@ def build_parser():
 
 
 DEMO_PHOTOS = ("coffee", "astronaut", "chelsea", "rocket")
+
+
+def demo_photos(folder, gray=True):
+    """Writes the demo photos (scikit-image's bundled colour photos, gray by default: what an old
+    photo gives us) to `folder` as PNG files; returns their paths."""
+    from PIL import Image
+    from skimage import data
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for name in DEMO_PHOTOS:
+        image = Image.fromarray(np.asarray(getattr(data, name)())[..., :3])
+        paths.append(os.path.join(folder, f"{name}.png"))
+        (image.convert("L") if gray else image).save(paths[-1])
+    return paths
 
 
 def colorize_demo(out):

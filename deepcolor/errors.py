@@ -12,3 +12,19 @@ class ModelNotFoundError(DeepColorError):
 
 class UnsupportedOptionError(DeepColorError):
     """An option the chosen model cannot honour (e.g. samples from a regression model)."""
+
+
+class MissingExtraError(DeepColorError):
+    """An optional dependency (the `hub` extra) that a data source needs is not installed."""
+
+
+def import_extra(module, needed_for, extra="hub"):
+    """Imports an optional dependency, or raises MissingExtraError naming the pip command."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        if e.name and module.split(".")[0] != e.name.split(".")[0]:
+            raise  # the package is there but broken inside: show the real error
+        raise MissingExtraError(f"{needed_for} needs {module.split('.')[0]}, which is not installed: "
+                                f"pip install 'deepcolor[{extra}]'") from None

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli
+from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 COLUMNS = [("mse_target", "MSE (target space)", "{:.5f}"), ("psnr", "PSNR dB", "{:.2f}"),
@@ -21,7 +21,7 @@ COLUMNS = [("mse_target", "MSE (target space)", "{:.5f}"), ("psnr", "PSNR dB", "
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.evaluate", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.evaluate"), description=__doc__,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--run", required=True, help="run directory written by deepcolor.train")
     p.add_argument("--data", default=None, help="image source to evaluate on (default: the run's own); same specs as train --data")

@@ -18,12 +18,12 @@ import os
 import shutil
 import sys
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.export", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.export"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True,
                    help="run directory written by deepcolor.train, or a preset name such as `default` (the shipped model)")

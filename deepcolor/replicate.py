@@ -23,13 +23,13 @@ import platform
 import sys
 import time
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 
 SCALES = ("smoke", "cpu", "paper")
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.replicate", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.replicate"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("report", help="report number: 000, 001, 002, 003 or 004")
     p.add_argument("--scale", default="smoke", choices=SCALES,
@@ -38,7 +38,8 @@ def build_parser():
     p.add_argument("--rows", nargs="+", default=None, metavar="ROW",
                    help="only these rows (experiment names; default: every row of the report's table)")
     p.add_argument("--seeds", type=int, default=None,
-                   help="seeds per row (default: the report's protocol for the scale)")
+                   help="seeds for every row (default: the report's protocol for the scale, which may give "
+                        "more seeds to the rows where the paper's own gap is small)")
     p.add_argument("--out", default=None, help="the report's results folder (default: results/REPORT[_SCALE])")
     p.add_argument("--runs", default=None, help="where the training runs go (default: runs/replicate/REPORT_SCALE)")
     p.add_argument("--grid-photos", type=int, default=6, help="test photos in the sample grid (default: 6)")
@@ -150,7 +151,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
               page_only=False, log=print):
     """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}."""
     from deepcolor import runs
-    from deepcolor.experiments import REPORTS, protocol as get_protocol
+    from deepcolor.experiments import REPORTS, protocol as get_protocol, seeds_for
     if report not in REPORTS:
         raise SystemExit(f"error: unknown report {report!r}; known: {', '.join(REPORTS)}")
     protocol, experiments = get_protocol(report)
@@ -162,7 +163,6 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             raise SystemExit(f"error: not rows of report {report}: {', '.join(unknown)}")
     out = out or os.path.join("results", report if scale == "cpu" else f"{report}_{scale}")
     runs_dir = runs_dir or os.path.join("runs", "replicate", f"{report}_{scale}")
-    n_seeds = seeds or protocol.seeds[scale]
     os.makedirs(os.path.join(out, "rows"), exist_ok=True)
     selected = [e for e in experiments if not rows or e.name in rows]
     # Members of a selected ensemble row are needed too.
@@ -170,6 +170,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     selected += [e for e in experiments if e.name in needed and e not in selected]
     errors, started = {}, time.time()
     for run_name, settings, names in ([] if page_only else plan(selected, protocol, scale)):
+        n_seeds = seeds or seeds_for(protocol, scale, names)
         stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
         kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
         if len(kept) >= n_seeds and all(os.path.exists(os.path.join(out, "rows", n, "metrics.json")) for n in names):

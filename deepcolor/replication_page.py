@@ -67,18 +67,29 @@ def results_table(protocol, experiments, rows, out):
     return "\n".join(lines)
 
 
+def pooled_spread(protocol, rows):
+    """Seed-to-seed standard deviation pooled over the rows run with several seeds (None if none):
+    the noise a row run with one seed is assumed to have."""
+    variances = [ours(m, protocol)[1] ** 2 for m in rows.values()
+                 if m["seeds"] > 1 and ours(m, protocol) is not None]
+    return math.sqrt(sum(variances) / len(variances)) if variances else None
+
+
 def check_claim(claim, protocol, rows):
     """(verdict, evidence lines). A pair agrees when the row the paper calls better has our lower
-    figure; with several seeds a difference under twice its standard error is 'within noise'."""
+    figure; a difference under twice its standard error is 'within noise' (a row with one seed
+    borrows the pooled spread of the rows with several)."""
     verdicts, lines = [], []
+    pooled = pooled_spread(protocol, rows)
     for better, worse in claim.pairs:
         if better not in rows or worse not in rows:
             verdicts.append("not run")
             lines.append(f"{better} vs {worse}: not run yet")
             continue
         (a, sa), (b, sb) = ours(rows[better], protocol), ours(rows[worse], protocol)
-        n = min(rows[better]["seeds"], rows[worse]["seeds"])
-        noise = 2 * math.sqrt((sa ** 2 + sb ** 2) / n) if n > 1 else 0.0
+        na, nb = rows[better]["seeds"], rows[worse]["seeds"]
+        sa, sb = (sa if na > 1 else pooled), (sb if nb > 1 else pooled)
+        noise = 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb) if None not in (sa, sb) else 0.0
         if b - a > noise:
             verdict = "agrees"
         elif a - b > noise:
@@ -222,6 +233,13 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
         "nothing: a row is only useful where it beats it.", "",
         table, "",
         "## The paper's claims, checked", "",
+        "A pair of rows agrees when the row the paper calls better has our lower figure by more than twice "
+        "the standard error of the difference, disagrees when it is higher by as much, and is within noise "
+        "otherwise" + (f"; a row run with one seed is given the seed-to-seed spread pooled over the rows run "
+                       f"with several ({pooled_spread(protocol, rows):.{protocol.decimals}f})."
+                       if pooled_spread(protocol, rows) is not None else
+                       " (with one seed per row there is no spread to test against: a difference of any size counts)."),
+        "",
         claims, "",
     ]
     if has_curves:

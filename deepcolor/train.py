@@ -12,7 +12,7 @@ import shutil
 import sys
 import time
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.pipeline import RESIZE_MODES
 from deepcolor.data.sources import SOURCES_HELP
@@ -20,14 +20,14 @@ from deepcolor.data.sources import SOURCES_HELP
 # Settings that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
                 "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers",
-                "weight_decay", "train_fraction", "rebalance", "augment")
+                "weight_decay", "train_fraction", "rebalance", "augment", "init_from")
 OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
-LR_SCHEDULES = ("constant", "halve_every_2", "plateau")
+LR_SCHEDULES = ("constant", "halve_every_2", "plateau", "cosine")
 
 
 def build_parser():
     p = argparse.ArgumentParser(
-        prog="python -m deepcolor.train", description=__doc__,
+        prog=prog_name("deepcolor.train"), description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--experiment", default=None,
                    help="a named experiment (a paper's table row) whose settings become the defaults; "
@@ -76,7 +76,8 @@ def build_parser():
                    help="optimizer (sgd_momentum: momentum 0.9); seed 003 compares them all")
     p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
                    help="constant; halve_every_2 (004: lr halved every 2 epochs); plateau (000: "
-                        "ReduceLROnPlateau on val_loss, patience 1, factor 0.1)")
+                        "ReduceLROnPlateau on val_loss, patience 1, factor 0.1); cosine (per epoch, from "
+                        "--lr down to 0 at --epochs)")
     p.add_argument("--weight-decay", type=float, default=0.0,
                    help="decoupled weight decay of the optimizer (0 = none, as 000's best model)")
     p.add_argument("--lr-multipliers", default="",
@@ -87,6 +88,10 @@ def build_parser():
                         "densenet, mobilenet, vgg16_regression, koalarization; none otherwise), imagenet "
                         "(Keras download, cached in ~/.keras; fails in seconds offline), none, or a local "
                         "file (a Keras weights file; for resnet18 an .npz of torchvision's state_dict)")
+    p.add_argument("--init-from", default="",
+                   help="start from these weights (warm start; a fresh optimizer): a preset name such as "
+                        "default, a preset folder, a run directory or a .keras file of the same --arch and "
+                        "--model-option, e.g. to fine-tune the default model on your own photos")
     p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                    help="model constructor option, repeatable, e.g. extractor=inception_v3, "
                         "hidden_layers=2, upsampling=bilinear, output_activation=relu")
@@ -216,9 +221,34 @@ def schedule_callbacks(settings):
     if settings["lr_schedule"] == "halve_every_2":
         base = settings["lr"]  # a function of the epoch alone, so a resumed run gets the same rate
         return [keras.callbacks.LearningRateScheduler(lambda epoch, lr: base * 0.5 ** (epoch // 2))]
+    if settings["lr_schedule"] == "cosine":
+        import math as _math
+        base, total = settings["lr"], settings["epochs"]
+        return [keras.callbacks.LearningRateScheduler(
+            lambda epoch, lr: base * 0.5 * (1 + _math.cos(_math.pi * min(epoch, total) / total)))]
     if settings["lr_schedule"] == "plateau":
         return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=1, verbose=1)]
     return []
+
+
+def initial_epoch_from_backup(backup_dir):
+    from deepcolor import runs
+    return runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
+
+
+def warm_start(model, source):
+    """--init-from: copies the weights of a model of the same architecture into `model`."""
+    from deepcolor import api
+    donor = api.load(source).keras_model
+    if donor is None:
+        raise SystemExit(f"error: --init-from {source}: a SavedModel has no trainable weights; give a "
+                         f"preset, run directory or .keras file")
+    mine, theirs = model.get_weights(), donor.get_weights()
+    if len(mine) != len(theirs) or any(a.shape != b.shape for a, b in zip(mine, theirs)):
+        raise SystemExit(f"error: --init-from {source}: its architecture differs from this run's "
+                         f"(--arch and --model-option must match the model it was trained as)")
+    model.set_weights(theirs)
+    print(f"weights initialised from {source}")
 
 
 def prepare_run_dir(settings):
@@ -412,9 +442,11 @@ def main(argv=None):
                 options["synchronized_bn"] = True  # BatchNorm over the global batch
             model = build_model(settings["arch"], settings["image_size"], settings["encoding"],
                                 weights=settings["weights"], **options)
+            if settings.get("init_from") and not initial_epoch_from_backup(backup_dir):
+                warm_start(model, settings["init_from"])
             model.compile(optimizer=make_optimizer(settings), loss=_loss(settings["loss"], settings["encoding"], class_weights),
                           jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
-            initial_epoch = runs.read_json(os.path.join(backup_dir, "training_metadata.json"), {}).get("epoch", 0)
+            initial_epoch = initial_epoch_from_backup(backup_dir)
         trainable = model  # what fit() drives; checkpoints always hold `model`
         if devices["color_on"] == "device":
             trainable = on_device_model(model, encoding.name)

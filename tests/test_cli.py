@@ -5,11 +5,12 @@ import re
 
 import pytest
 
-from deepcolor import colorize, demo, evaluate, export, train
+import importlib
+
+from deepcolor.cli import COMMANDS, main as cli_main, usage
 from tests.conftest import run_module
 
-PARSERS = {"train": train.build_parser, "evaluate": evaluate.build_parser, "export": export.build_parser,
-           "colorize": colorize.build_parser, "demo": demo.build_parser}
+PARSERS = {name: importlib.import_module(module).build_parser for name, (module, _) in COMMANDS.items()}
 
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
@@ -23,6 +24,16 @@ def test_every_flag_has_help_and_a_stated_default(name):
         text = formatter._expand_help(action)  # the help line as --help prints it
         if not action.required and action.nargs != 0 and action.default is not None:
             assert "default" in text, f"{name}: {action.option_strings[-1]} does not state its default"
+
+
+def test_the_deepcolor_command_lists_and_dispatches_every_command(capsys):
+    assert cli_main(["--help"]) == 0
+    listing = capsys.readouterr().out
+    assert listing == usage() + "\n" and all(f"  {name} " in listing for name in COMMANDS)
+    assert cli_main(["paint"]) == 2 and "unknown command 'paint'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # argparse's own --help of the dispatched command
+        cli_main(["evaluate", "--help"])
+    assert exit_.value.code == 0 and "--prior-exponent" in capsys.readouterr().out
 
 
 def test_help_runs_as_a_module():

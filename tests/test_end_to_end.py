@@ -56,6 +56,19 @@ def test_rerun_does_nothing_and_more_epochs_extend_the_run(run_dir, tmp_path):
     assert proc.returncode != 0 and "holds a run with other settings (lr: 0.001 -> 0.5)" in proc.stderr
 
 
+def test_init_from_warm_starts_a_new_run_with_a_cosine_rate(run_dir, tmp_path):
+    out = str(tmp_path / "finetuned")
+    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "2", "--lr-schedule", "cosine",
+                      "--init-from", run_dir, "--out", out)
+    assert f"weights initialised from {run_dir}" in proc.stdout
+    rates = [float(r["lr"]) for r in history(out)]
+    assert rates == pytest.approx([1e-3, 0.5e-3])  # cos schedule: full rate, then half way down
+    # a donor of another shape is refused in one line, before any training
+    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "1", "--model-option", "filters=[8,16]",
+                      "--init-from", run_dir, "--out", str(tmp_path / "mismatch"), check=False)
+    assert proc.returncode != 0 and "its architecture differs" in proc.stderr
+
+
 def test_killed_training_resumes_instead_of_restarting(tmp_path):
     out = str(tmp_path / "killed")
     cmd = [sys.executable, "-m", "deepcolor.train", *TRAIN_ARGS, "--epochs", "10", "--out", out]

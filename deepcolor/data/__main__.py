@@ -8,11 +8,11 @@ import sys
 
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.sources import SOURCES_HELP
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m deepcolor.data", description=__doc__.split("\n\n")[0],
+def build_parser():
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.data"), description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", required=True, help=f"source: {SOURCES_HELP}")
     p.add_argument("--max-samples", type=int, default=0, help="seeded subset size (0 = all; hub sources: 5000)")
@@ -21,7 +21,11 @@ def parse_args(argv):
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel limit per image")
     p.add_argument("--list", metavar="FILE", help="also write every id with its split as JSON to FILE")
     add_debug_flag(p)
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv):
+    return build_parser().parse_args(argv)
 
 
 def main(argv):

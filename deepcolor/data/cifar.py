@@ -29,7 +29,8 @@ def is_image_folder(path):
 def image_folder_records(root, name="cifar10"):
     """Records of an ImageFolder layout: its `train` split -> our train/val, `test` -> our test.
     Cached per process: a replication trains dozens of rows on the same 30,000 files."""
-    import tensorflow_datasets as tfds
+    from deepcolor.errors import import_extra
+    tfds = import_extra("tensorflow_datasets", "--data cifar10 (TensorFlow Datasets)")
 
     from deepcolor.data.sources import Record
     builder = tfds.folder_dataset.ImageFolder(root)
@@ -46,7 +47,8 @@ def image_folder_records(root, name="cifar10"):
 
 
 def cifar10_records(data_dir, max_samples, seed, name="cifar10"):
-    import tensorflow_datasets as tfds
+    from deepcolor.errors import import_extra
+    tfds = import_extra("tensorflow_datasets", "--data cifar10 (TensorFlow Datasets)")
 
     from deepcolor.data.sources import Record, subsample
 

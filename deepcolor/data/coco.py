@@ -17,12 +17,13 @@ def _fiftyone():
     # its age on every connection. Usage tracking needs network we may not have.
     os.environ.setdefault("FIFTYONE_DATABASE_VALIDATION", "false")
     os.environ.setdefault("FIFTYONE_DO_NOT_TRACK", "true")
-    import fiftyone as fo
-    return fo
+    from deepcolor.errors import import_extra
+    return import_extra("fiftyone", "--data coco (FiftyOne)")
 
 
 def _zoo_filepaths(fo, name, split, max_samples, seed):
-    import fiftyone.zoo as foz
+    from deepcolor.errors import import_extra
+    foz = import_extra("fiftyone.zoo", "--data coco (FiftyOne zoo)")
     kwargs = dict(split=split, label_types=["detections"], max_samples=max_samples or None,
                   shuffle=bool(max_samples), seed=seed, persistent=False,
                   dataset_name=f"deepcolor-{name}-{split}-{max_samples}-{seed}")

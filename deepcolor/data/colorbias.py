@@ -106,8 +106,8 @@ def contact_sheet(picks, path, thumb=72):
 
 
 def main(argv=None):
-    from deepcolor.runs import add_debug_flag
-    p = argparse.ArgumentParser(prog="python -m deepcolor.data.colorbias", description=__doc__.split("\n\n")[0],
+    from deepcolor.runs import add_debug_flag, prog_name
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.data.colorbias"), description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", required=True, help="source to pick from, e.g. folder:$DEEPCOLOR_PHOTOS")
     p.add_argument("--max-samples", type=int, default=0, help="seeded subset of the source first (0 = all)")

@@ -34,7 +34,9 @@ def hf_records(name, dataset_id, split, max_samples, seed):
     """Records with the encoded bytes in memory, `max_samples` of them after a seeded streaming
     shuffle (all of them when max_samples is 0, for local directories)."""
     from deepcolor.data.sources import Record
+    from deepcolor.errors import import_extra
 
+    datasets = import_extra("datasets", f"--data {name} (Hugging Face datasets)")  # before any network check
     local = os.path.isdir(os.path.expanduser(dataset_id))
     where = f"{name} ({'local ' + dataset_id if local else 'hub dataset ' + dataset_id!r}, split {split!r})"
     if local:
@@ -42,7 +44,6 @@ def hf_records(name, dataset_id, split, max_samples, seed):
     else:
         require_network(hf_endpoint(), f"{name} (hub dataset {dataset_id!r})",
                         f"--data {name}:DIR reads a local copy in the hub's layout (parquet or imagefolder)")
-    import datasets
     from tqdm import tqdm
 
     try:

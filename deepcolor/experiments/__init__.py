@@ -52,8 +52,9 @@ class Protocol:
 
     metric: the key of our metrics (deepcolor/metrics.py) that is the paper's figure, times `scale`
     to be in the paper's units; figure: the key of the rows' `figures` holding the paper's number.
-    overrides: per scale, train flags set on every row (smoke also applies --smoke); seeds: per scale.
-    notes: per scale, what differs from the paper and why (markdown lines)."""
+    overrides: per scale, train flags set on every row (smoke also applies --smoke); seeds: per scale;
+    seeded_rows: per scale, (n, row names) trained with n seeds instead (where the paper's own gap is
+    small enough for seed noise to matter). notes: per scale, what differs from the paper and why."""
     metric: str
     metric_label: str
     figure: str
@@ -62,9 +63,16 @@ class Protocol:
     scale: float = 1.0
     overrides: dict = dataclasses.field(default_factory=dict)
     seeds: dict = dataclasses.field(default_factory=dict)
+    seeded_rows: dict = dataclasses.field(default_factory=dict)
     notes: dict = dataclasses.field(default_factory=dict)
     claims: tuple = ()
     decimals: int = 4
+
+
+def seeds_for(protocol, scale, names):
+    """Seeds of one training config (shared by the row `names`) at `scale`."""
+    n, rows = protocol.seeded_rows.get(scale, (0, ()))
+    return max(protocol.seeds[scale], n if set(names) & set(rows) else 0)
 
 
 def protocol(key):

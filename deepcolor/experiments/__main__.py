@@ -7,19 +7,25 @@ process: the check CI runs on every config.
 """
 
 import argparse
+
+from deepcolor.runs import prog_name
 import os
 import sys
 import time
 
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m deepcolor.experiments", description=__doc__.split("\n\n")[0],
+def build_parser():
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.experiments"), description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--list", action="store_true", help="print every experiment with its paper, row and figures")
     p.add_argument("--smoke", nargs="+", metavar="NAME", help="experiments to smoke-run ('all' for every one)")
     p.add_argument("--out", default="runs/smoke", help="folder for the smoke runs (one subfolder each)")
     p.add_argument("--skip-export", action="store_true", help="train and evaluate only")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv):
+    return build_parser().parse_args(argv)
 
 
 def smoke(names, out, export=True, log=print):

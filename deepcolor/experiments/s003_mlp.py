@@ -63,11 +63,20 @@ PROTOCOL = Protocol(
     metric="mse_target", metric_label="test MSE ×100 (%)", figure="test MSE x100", split="test",
     metric_size=32, scale=100.0, decimals=3,
     overrides={"cpu": {"steps_per_execution": 50, "jit": "on"}, "paper": {}},
-    seeds={"smoke": 1, "cpu": 3, "paper": 1},
+    seeds={"smoke": 1, "cpu": 1, "paper": 1},
+    # Three seeds where the paper's own gap is small or "similar" (MLP vs AE 3.2 vs 3.408, BatchNorm
+    # 3.298 vs 3.356, the three learning rates, tanh vs no last activation): there seed noise could
+    # decide the verdict. Elsewhere the gaps are several times the seed-to-seed spread these rows measure.
+    seeded_rows={"cpu": (3, ("mlp003_best", "mlp003_ae1", "mlp003_no_batchnorm", "mlp003_lr_0.01",
+                             "mlp003_lr_0.001", "mlp003_lr_0.0001", "mlp003_last_none"))},
     notes={"cpu": [
-        "The paper's whole protocol (5,000 / 500 / 1,000 images drawn by seed, 80 epochs, batch 16), with "
-        "three seeds per row (each seed draws its own subset, split and initial weights); figures are the mean "
-        "± standard deviation over seeds.",
+        "The paper's whole protocol (5,000 / 500 / 1,000 images drawn by seed, 80 epochs, batch 16). Three "
+        "seeds (each draws its own subset, split and initial weights; figures are the mean ± standard "
+        "deviation) for the rows whose claims the paper itself calls close: the best model, AE 1 hidden, "
+        "without BatchNorm, the three learning rates and no last activation; one seed elsewhere, where the "
+        "paper's gaps are several times the seed-to-seed spread. A row with one seed borrows the pooled "
+        "spread of the three-seed rows when a claim is tested (see below). All rows on three seeds: "
+        "`--seeds 3` (about 2.5 h here).",
         "Data: the CIFAR-10 images as JPEG files (quality ≈75, 4:2:0 chroma), read through TFDS's `ImageFolder` "
         "(`DEEPCOLOR_CIFAR10=<folder of train/ and test/>`). JPEG smooths the chroma, so absolute MSEs are "
         "not bit-comparable with the paper's (official uint8 pixels); comparisons between rows are.",

@@ -12,11 +12,11 @@ import argparse
 import os
 import sys
 
-from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.runs import add_debug_flag, run_cli, prog_name
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m deepcolor.pretrained", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog_name("deepcolor.pretrained"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True, help="finished training run (its best.keras is shipped)")
     p.add_argument("--name", default="default", help="preset name (default: default)")
@@ -26,7 +26,7 @@ def build_parser():
     p.add_argument("--border", type=float, default=0.0, help="mirrored margin, a fraction of the model size (default 0)")
     p.add_argument("--eval", required=True, help="metrics.json of `deepcolor.evaluate` on the test split")
     p.add_argument("--compare", nargs="+", default=(),
-                   help="markdown files on why this recipe and decoding (the comparison tables; go into the card)")
+                   help="markdown files on why this recipe and decoding (the comparison tables; go into the card; default: none)")
     p.add_argument("--notes", default=None, help="markdown: known failure modes (goes into the card)")
     p.add_argument("--samples-image", default=None, help="path of the committed sample grid, for the card")
     add_debug_flag(p)
