@@ -17,6 +17,8 @@ COMMANDS = {
     "replicate": ("deepcolor.replicate", "re-run a report's table and write its results page"),
     "experiments": ("deepcolor.experiments.__main__", "list the reports' experiments, smoke-run them"),
     "data": ("deepcolor.data.__main__", "what a --data source yields: counts per split, bad files"),
+    "serve": ("deepcolor.serve", "the colorize web page (upload photos, download results)"),
+    "study": ("deepcolor.study.__main__", "public-acceptance study: create, serve, report (which one is fake?)"),
     "bench": ("deepcolor.bench", "speed benchmarks (training steps, colorize, data pipeline)"),
     "preset": ("deepcolor.pretrained.__main__", "make a shippable preset with a model card from a run"),
 }
