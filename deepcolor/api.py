@@ -59,11 +59,11 @@ class ColorizationModel:
         decoding = {**self.decoding, **decoding}
         key = (size, tuple(sorted(decoding.items())))
         if key not in self._colorizers:
-            self._colorizers[key] = Colorizer(self._model_at(size), get_encoding(self.encoding), size,
+            self._colorizers[key] = Colorizer(self.keras_model_at(size), get_encoding(self.encoding), size,
                                               self.resize, self.border, decoding)
         return self._colorizers[key]
 
-    def _model_at(self, size):
+    def keras_model_at(self, size):
         """The Keras model with its input at size x size (same weights): --render-size."""
         if size == self.image_size:
             return self.keras_model

@@ -34,6 +34,8 @@ def build_parser():
     p.add_argument("--samples", type=int, default=6, help="rows in the sample grid")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="skip larger images")
     add_decoding_flags(p)
+    p.add_argument("--render-size", type=int, default=None,
+                   help="square size colour is predicted at on the colorize path (default: the model's own)")
     p.add_argument("--border", type=float, default=None,
                    help="mirrored margin around the photo, as a fraction of the model's size (see "
                         "deepcolor/inference.py; default: the run's setting, else 0)")
@@ -54,7 +56,7 @@ def format_table(rows, columns=COLUMNS):
 
 def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, batch_size=16,
              samples=6, max_pixels=DEFAULT_MAX_PIXELS, out=None, temperature=None, border=None,
-             prior_exponent=None):
+             prior_exponent=None, render_size=None):
     import numpy as np
     import tensorflow as tf
     from deepcolor import plots, runs
@@ -74,6 +76,8 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     size, resize = s["image_size"], s["resize"]
     border = loaded.border if border is None else border
     decoding = {k: v for k, v in (("temperature", temperature), ("prior_exponent", prior_exponent)) if v}
+    render = render_size or size  # the colorize path may predict at another size (same weights)
+    render_model = loaded.keras_model_at(render)
 
     records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])
     if split != "all":
@@ -99,7 +103,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         if decoded.shape[1] != size:  # a head that predicts below the input size
             decoded = tf.image.resize(decoded, [size, size], method="bilinear")
         return (decoded, encoding.target(rgb), encoding.target(gray_rgb),
-                colorize_uint8(model, encoding, rgb_metric, size, resize, border, decoding),
+                colorize_uint8(render_model, encoding, rgb_metric, render, resize, border, decoding),
                 gray_uint8(encoding, rgb_metric))
 
     ours, gray = ColorizationMetrics(), ColorizationMetrics()
@@ -123,7 +127,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     result = {
         "run": run_dir, "checkpoint": model_path, "arch": s["arch"], "encoding": s["encoding"],
         "data": data or s["data"], "split": split, "image_size": size, "metric_size": metric_size,
-        "temperature": temperature, "prior_exponent": prior_exponent, "border": border,
+        "temperature": temperature, "prior_exponent": prior_exponent, "border": border, "render_size": render,
         "images": len(infos), "skipped_files": [{"file": r.path, "problem": p} for r, p in skipped],
         "rows": rows, "seconds": time.time() - started,
         "command": runs.command_line("deepcolor.evaluate"),
@@ -154,7 +158,7 @@ def main(argv=None):
         raise SystemExit("error: --batch-size and --metric-size must be positive")
     result, table = evaluate(args.run, args.data, args.split, args.which, args.metric_size,
                              args.batch_size, args.samples, args.max_pixels, args.out, args.temperature, args.border,
-                             args.prior_exponent)
+                             args.prior_exponent, args.render_size)
     print(table)
     print(f"wrote {args.out or os.path.join(args.run, 'eval')} ({result['images']} images, "
           f"{len(result['skipped_files'])} skipped, {result['seconds']:.1f} s)")

@@ -33,10 +33,30 @@ def build_parser():
     return p
 
 
-def card(name, settings, history, evaluation, compare_md, notes_md, temperature, prior_exponent, border,
-         samples_image, command):
+def training_phases(run_dir):
+    """[(run_dir, config, history)] from the first run to `run_dir`, following --init-from back."""
+    from deepcolor import runs
+    phases = []
+    while run_dir:
+        config = runs.load_config(run_dir)
+        phases.insert(0, (run_dir, config, runs.read_history(run_dir)))
+        donor = config["settings"].get("init_from")
+        run_dir = donor if donor and os.path.isdir(donor) and os.path.exists(os.path.join(donor, "config.json")) else None
+    return phases
+
+
+def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, prior_exponent, border,
+         samples_image):
     from deepcolor.evaluate import format_table
-    seconds = sum(r.get("seconds", 0.0) for r in history)
+    seconds = sum(r.get("seconds", 0.0) for _, _, history in phases for r in history)
+    training = []
+    for k, (run_dir, config, history) in enumerate(phases, 1):
+        s = config["settings"]
+        training += [f"- Phase {k} (`{run_dir}`): {len(history)} epochs, batch {s['batch_size']}, {s['optimizer']} "
+                     f"lr {s['lr']} ({s.get('lr_schedule', 'constant')}"
+                     + (f", from the weights of `{s['init_from']}`" if s.get("init_from") else "") + "), "
+                     f"augmentation `{s.get('augment', 'none')}`, "
+                     f"{sum(r.get('seconds', 0.0) for r in history) / 60:.0f} min. Command: `{config['command']}`"]
     rows = {("DeepColor default" if "gray" not in k else k): v for k, v in evaluation["rows"].items()}
     lines = [
         f"# Model card: DeepColor `{name}`", "",
@@ -54,10 +74,9 @@ def card(name, settings, history, evaluation, compare_md, notes_md, temperature,
         "## Training", "",
         f"- Data: `{settings['data']}`, split `{settings['split']}` by a seeded hash (seed {settings['seed']}): "
         f"{evaluation.get('train_images', '')}trained on the train split, tuned on the val split, reported on the test split.",
-        f"- {len(history)} epochs, batch {settings['batch_size']}, Adam lr {settings['lr']}, augmentation "
-        f"`{settings.get('augment', 'none')}`.",
-        f"- Training time: {seconds / 60:.0f} min on a 2-core CPU (no GPU).",
-        f"- Command: `{command}`", "",
+        *training,
+        f"- Training time: {seconds / 60:.0f} min in all on a 2-core CPU (no GPU); the shipped weights are the "
+        "last phase's best validation checkpoint.", "",
         "## Test metrics", "",
         f"{evaluation['images']} held-out test photos ({evaluation['data']}), sRGB metrics at "
         f"{evaluation['metric_size']}×{evaluation['metric_size']} on the full-resolution colorize path, beside "
@@ -96,8 +115,8 @@ def main(argv=None):
                 {k: v for k, v in (("temperature", args.temperature), ("prior_exponent", args.prior_exponent)) if v},
                 training={"run": args.run, "checkpoint": os.path.basename(path),
                                             "command": runs.load_config(args.run)["command"]})
-    text = card(args.name, settings, runs.read_history(args.run), evaluation, args.compare, args.notes,
-                args.temperature or 0.38, args.prior_exponent, args.border, args.samples_image, runs.load_config(args.run)["command"])
+    text = card(args.name, settings, training_phases(args.run), evaluation, args.compare, args.notes,
+                args.temperature or 0.38, args.prior_exponent, args.border, args.samples_image)
     runs.atomic_write_text(os.path.join(out, "README.md"), text)
     print(f"wrote preset {args.name} -> {out}")
     return 0

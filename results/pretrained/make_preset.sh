@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Writes the default preset and its model card from the trained run and the committed evaluations.
-# The decoding (prior exponent -0.2) is the one tune_default.sh's rule picks on the validation split.
+# The test split, once, with the decoding tune_default.sh chose on val (decoding.json); then the default
+# preset and its model card from the trained run and these committed evaluations.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
-$PY -m deepcolor.pretrained --run "${RUN:-runs/default}" --name default --prior-exponent -0.2 \
+RUN=${RUN:-runs/default_ft}
+read -r T E < <($PY -c "
+import json; d = json.load(open('results/pretrained/decoding.json'))
+assert d['render_size'] == d['image_size'], 'a preset predicts at its own size: choose a decoding at it'
+print(d['temperature'], d['prior_exponent'])")
+
+$PY -m deepcolor.evaluate --run "$RUN" --split test --temperature "$T" --prior-exponent "$E" --samples 16 \
+    --out results/pretrained/test
+$PY -m deepcolor.pretrained --run "$RUN" --name default --temperature "$T" --prior-exponent "$E" \
     --eval results/pretrained/test/metrics.json \
     --compare results/pretrained/reasoning.md results/pretrained/compare.md results/pretrained/tuning_header.md results/pretrained/tuning.md \
     --notes results/pretrained/failure_modes.md --samples-image ../../../results/pretrained/test/samples.png
