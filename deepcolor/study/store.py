@@ -103,6 +103,11 @@ def _listing(folder):
             if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith(".")}
 
 
+def _is_model_folder(path):
+    """A run directory, SavedModel or preset folder (a model to colorize with), not a folder of images."""
+    return any(os.path.exists(os.path.join(path, f)) for f in ("config.json", "saved_model.pb", "preset.json"))
+
+
 def create_study(folder, real, methods, exposure_ms=1000, practice=3, trials=40, catch_fraction=0.1,
                  assignment="one", max_images=0, seed=0, log=print):
     """Makes a study folder. `real`: a folder of real colour photos. `methods`: {name: source}, a
@@ -129,7 +134,8 @@ def create_study(folder, real, methods, exposure_ms=1000, practice=3, trials=40,
             log(f"skipped {path}: {e}")
     if max_images:
         reals = dict(sorted(random.Random(seed).sample(sorted(reals.items()), min(max_images, len(reals)))))
-    folders = {name: _listing(source) for name, source in methods.items() if os.path.isdir(source)}
+    folders = {name: _listing(source) for name, source in methods.items()
+               if os.path.isdir(source) and not _is_model_folder(source)}
     for name, listing in folders.items():
         missing = sorted(set(reals) - set(listing))
         if missing:
