@@ -11,6 +11,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import deepcolor  # noqa: E402
+
+deepcolor.import_tensorflow_quietly()  # a command line: TensorFlow's start-up chatter stays hidden
 
 from deepcolor.data.images import DEFAULT_MAX_PIXELS  # noqa: E402
 from deepcolor.data.pipeline import RESIZE_MODES  # noqa: E402
@@ -44,7 +47,7 @@ def parse_args(argv):
 
 
 def main(argv):
-    from deepcolor.data.shards import write_shards
+    from deepcolor.data.shard_writer import write_shards
     from deepcolor.runs import command_line
 
     args = parse_args(argv)

@@ -34,7 +34,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'deepcolor' has no attribute {name!r}")
 
 
-def _import_tensorflow_quietly():
+def import_tensorflow_quietly():
     """Imports TensorFlow with file descriptor 2 parked, since its C++ code logs before absl is
     initialized (where TF_CPP_MIN_LOG_LEVEL cannot reach). If the import fails, what it wrote is
     shown with the error, so nothing useful is lost. DEEPCOLOR_VERBOSE_IMPORT=1 turns this off."""
@@ -63,4 +63,7 @@ def _import_tensorflow_quietly():
             os.close(saved)
 
 
-_import_tensorflow_quietly()
+# Command lines (`python -m deepcolor.X`, the `deepcolor` command) import TensorFlow now, quietly;
+# library use (`import deepcolor` in a notebook) stays fast and imports it on first need.
+if os.path.basename(sys.argv[0] if sys.argv else "") in ("-m", "deepcolor"):
+    import_tensorflow_quietly()

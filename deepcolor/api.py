@@ -137,7 +137,10 @@ def load(source=None, which="best"):
     from deepcolor import pretrained, runs
     source = DEFAULT_MODEL if source is None else os.fspath(source)
     if source in pretrained.preset_names() or pretrained.is_preset_dir(source):
-        return pretrained.load_preset(source)
+        keras_model, preset, folder = pretrained.read_preset(source)
+        return ColorizationModel(keras_model, preset["encoding"], preset["image_size"], preset["resize"],
+                                 border=preset.get("border", 0.0), decoding=preset.get("decoding"),
+                                 source=folder, settings=preset)
     if not os.path.exists(source):
         raise ModelNotFoundError(f"model {source!r} not found: give a preset ({', '.join(pretrained.preset_names())}), "
                                  f"a run directory, a .keras file or a SavedModel folder")
@@ -171,7 +174,7 @@ def colorize(image, out=None, model=None, **options):
     """One-liner: colorize `image` (path, PIL image or uint8 array) with `model` (default: the shipped
     model, loaded once) and save it to `out` if given (PNG or JPEG by its extension). Returns the
     uint8 RGB array (a list of them with samples=N; `out` then gets _1, _2, ... before its extension)."""
-    from deepcolor.colorize import save_image
+    from deepcolor.image_files import save_image
     if model is None or isinstance(model, (str, os.PathLike)):
         key = DEFAULT_MODEL if model is None else os.fspath(model)
         if key not in _loaded:

@@ -2,7 +2,7 @@
     python -m deepcolor.bench --data folder:$DEEPCOLOR_PHOTOS --out results/bench
 
 1. input pipeline images/s (decode -> resize -> color conversion -> batch), ours (tf.data) versus a
-   re-creation of the seed-002 loader (a keras.utils.Sequence that loads each file with PIL per batch),
+   re-creation of report 002's loader (a keras.utils.Sequence that loads each file with PIL per batch),
    on the same files, checked to give the same tensors (within one 8-bit level: the resamplers round
    differently);
 2. U-Net training images/s (batch 16), ours with --jit off and on, versus the seed style (their
@@ -130,10 +130,10 @@ def classification_report(args):
     return 0
 
 
-# ----------------------------------------------------------------------------- the seed-002 style
+# ----------------------------------------------------------------------------- report 002's style
 
 def seed_style_sequence(paths, size, batch_size):
-    """The seed-002 loader, re-created: a Keras Sequence that opens every file with PIL on each
+    """Report 002's loader, re-created: a Keras Sequence that opens every file with PIL on each
     batch (keras.utils.load_img), converts to float arrays in [0,1] and makes gray with NumPy."""
     import keras
     import numpy as np
@@ -233,7 +233,8 @@ def measure_colorize(photo_paths, folder_paths, repeats, work):
     """File -> file latency per photo size (read, colorize, write PNG), and folder throughput."""
     import numpy as np
     from PIL import Image
-    from deepcolor.colorize import colorize_files, save_image
+    from deepcolor.colorize import colorize_files
+    from deepcolor.image_files import save_image
     from deepcolor.data.images import read_image
     from deepcolor.encodings import get_encoding
     from deepcolor.inference import Colorizer

@@ -19,7 +19,8 @@ import sys
 
 from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
-from deepcolor.data.sources import list_folder
+from deepcolor.data.records import list_folder
+from deepcolor.image_files import remove_stale_temp_files, save_image
 
 
 def build_parser():
@@ -69,43 +70,6 @@ def plan_outputs(paths, out_dir, fmt):
     jobs = [(src, dst if counts[dst] == 1 else f"{os.path.splitext(dst)[0]}_{src.rsplit('.', 1)[-1].lower()}.{fmt}")
             for src, dst in jobs]
     return jobs, problems
-
-
-def _temp_name(path, pid):
-    return os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp{pid}")
-
-
-def remove_stale_temp_files(outputs):
-    """Deletes temp files a killed run left for these outputs (final names are never half-written)."""
-    by_folder = {}
-    for path in outputs:
-        by_folder.setdefault(os.path.dirname(path) or ".", set()).add(os.path.basename(path))
-    for folder, names in by_folder.items():
-        if not os.path.isdir(folder):
-            continue
-        for entry in os.listdir(folder):
-            base, _, pid = entry[1:].rpartition(".tmp")
-            if entry.startswith(".") and pid.isdigit() and base in names:
-                os.remove(os.path.join(folder, entry))
-
-
-def save_image(rgb, alpha, path, fmt, png_compression=1):
-    """Atomic save: a crash never leaves a half-written image under the final name."""
-    from PIL import Image
-    import numpy as np
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = _temp_name(path, os.getpid())
-    try:
-        if alpha is not None and fmt == "png":
-            Image.fromarray(np.dstack([rgb, alpha])).save(tmp, format="PNG", compress_level=png_compression)
-        elif fmt == "png":
-            Image.fromarray(rgb).save(tmp, format="PNG", compress_level=png_compression)
-        else:
-            Image.fromarray(rgb).save(tmp, format="JPEG", quality=95)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def sample_paths(path, count):

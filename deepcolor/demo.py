@@ -122,11 +122,11 @@ def main(argv=None):
                       titles=("gray input", "colorized (full resolution)", "ground truth"))
     config = runs.load_config(args.run)
     runs.atomic_write_text(os.path.join(args.out, "README.md"), "\n".join([
-        "# Demo: the seed-002 U-Net on scikit-image's bundled photos", "",
+        "# Demo: report 002's U-Net on scikit-image's bundled photos", "",
         "Made by `make demo` (that is, `python -m deepcolor.demo`), offline, on "
         f"{config['devices']['gpus'] and 'a GPU' or 'a CPU'}. A one-minute training at "
         f"{args.image_size}x{args.image_size} on tiles of six photos: a smoke test of the whole path, "
-        "not a replication result (see `results/slice/` and SPEC.md for those).", "",
+        "not a replication result (see `results/` for those).", "",
         "Steps (each is a command you can run yourself):",
         f"1. `python -m deepcolor.train {' '.join(train_args)}`",
         f"2. `python -m deepcolor.evaluate --run {args.run} --out {args.out}` -> `metrics.md`, "

@@ -5,7 +5,7 @@ knows how to turn a prediction back into chroma that can be recombined with any
 lightness (that is how full-resolution colorization works: predict chroma at the model's
 size, upsample it, recombine it with the original L).
 
-Names follow SPEC.md:
+Names:
 - ``rgb01``   RGB in [0, 1] (sigmoid); input is the BT.601 luma in [0, 1].
 - ``rgb_pm1`` RGB in [-1, 1] (tanh); input is the luma in [-1, 1].
 - ``ab_pm1``  Lab a, b / 128 (tanh); input is L / 100.

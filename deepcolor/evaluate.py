@@ -142,7 +142,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         f"# {s['arch']} on {result['data']} ({split} split, {len(infos)} images)", "",
         f"Model trained at {size}x{size}; sRGB metrics at {metric_size}x{metric_size} on the full-resolution",
         "colorize path (predicted chroma upsampled onto the image's own L). `PSNR raw output` is the",
-        "model's own RGB output against the truth at the model size, as seed 002 measured it.", "",
+        "model's own RGB output against the truth at the model size, as report 002 measured it.", "",
         table, "", f"Command: `{result['command']}`", ""]))
     if grid[0]:
         plots.sample_grid([np.stack(c) for c in grid], os.path.join(out, "samples.png"))

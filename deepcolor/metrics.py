@@ -1,4 +1,4 @@
-"""The metrics every experiment reports (SPEC "Conventions"), in one place.
+"""The metrics every experiment reports (docs/conventions.md), in one place.
 
 - MSE in the experiment's own target space at the model's size (the number the papers report), and
   the Huber loss (delta 1) there too (report 000 tabulates its test Huber loss).
@@ -71,7 +71,7 @@ class ColorizationMetrics:
         self.histogram += ab_error_histogram(pred_uint8, true_uint8).numpy()
 
     def update_raw(self, raw_uint8, true_uint8):
-        """PSNR of a model's raw RGB output (the way seed 002 measured it), when it has one."""
+        """PSNR of a model's raw RGB output (the way report 002 measured it), when it has one."""
         self.psnr_raw += list(tf.image.psnr(raw_uint8, true_uint8, max_val=255).numpy())
 
     def result(self):

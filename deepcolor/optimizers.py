@@ -1,4 +1,4 @@
-"""Per-variable learning rates (seed 000: VGG16 layers 3e-6, new layers 1e-3) for any Keras optimizer.
+"""Per-variable learning rates (report 000: VGG16 layers 3e-6, new layers 1e-3) for any Keras optimizer.
 
 Keras 3 has no MultiOptimizer; scaling gradients instead would be wrong for Adam (it normalizes
 them away). So the optimizer's own per-variable update gets a scaled learning rate: variables

@@ -106,7 +106,7 @@ def prog_name(module):
     """A command's name in its usage line: `deepcolor train` when run through the `deepcolor` command,
     else `python -m deepcolor.train`."""
     if os.path.basename(sys.argv[0] or "") == "deepcolor":
-        from deepcolor.cli import COMMANDS
+        from deepcolor.commands import COMMANDS
         for name, (command_module, _) in COMMANDS.items():
             if command_module.removesuffix(".__main__") == module:
                 return f"deepcolor {name}"

@@ -16,6 +16,7 @@ from deepcolor.runs import add_debug_flag, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.pipeline import RESIZE_MODES
 from deepcolor.data.sources import SOURCES_HELP
+from deepcolor.experiments import report_title
 
 # Settings that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
@@ -39,7 +40,7 @@ def build_parser():
     p.add_argument("--arch", default="unet", help="model architecture (see deepcolor/models)")
     p.add_argument("--ensemble", default="",
                    help="instead of training, average these finished runs (comma-separated run "
-                        "directories or experiment names): seed 001's combined models")
+                        f"directories or experiment names): {report_title('001')}'s combined models")
     p.add_argument("--ensemble-weights", default="", help="weights of the --ensemble members (default: equal)")
     p.add_argument("--encoding", default=None,
                    help="target encoding: rgb01, rgb_pm1, ab_pm1, uv01 (default: the arch's own)")
@@ -64,8 +65,8 @@ def build_parser():
                    help="skip images with more pixels than this (decompression-bomb guard)")
     p.add_argument("--epochs", type=int, default=10, help="total epochs of the run")
     p.add_argument("--batch-size", type=int, default=16,
-                   help="batch size (seed 002 reports 383, which needs a large GPU)")
-    p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (seed 002: 1e-4)")
+                   help=f"batch size ({report_title('002')} used 383, which needs a large GPU)")
+    p.add_argument("--lr", type=float, default=1e-4, help=f"learning rate ({report_title('002')}: 1e-4)")
     p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber", "cross_entropy"),
                    help="training loss (huber: delta 1); cross_entropy for the classification encodings "
                         "ab_bins (soft-encoded, class-rebalanced) and uv_bins50")
@@ -73,7 +74,7 @@ def build_parser():
                    help="class rebalancing of ab_bins (Zhang et al., lambda 0.5): from the training split's "
                         "ab histogram, from Zhang's ImageNet prior (313 bins only), or none")
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
-                   help="optimizer (sgd_momentum: momentum 0.9); seed 003 compares them all")
+                   help=f"optimizer (sgd_momentum: momentum 0.9); {report_title('003')} compares them all")
     p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
                    help="constant; halve_every_2 (004: lr halved every 2 epochs); plateau (000: "
                         "ReduceLROnPlateau on val_loss, patience 1, factor 0.1); cosine (per epoch, from "
@@ -336,7 +337,7 @@ def member_run_dirs(settings):
 
 
 def build_ensemble_run(settings):
-    """Seed 001's combined models: no training; the members' best checkpoints averaged, saved as a
+    """Report 001's combined models: no training; the members' best checkpoints averaged, saved as a
     run that evaluate, export and colorize use like any other."""
     from deepcolor import runs
     from deepcolor.models.ensemble import build_ensemble

@@ -19,7 +19,10 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed of the subset and the split")
     p.add_argument("--split", default="0.8,0.1,0.1", help="train,val,test fractions for the hash split")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel limit per image")
-    p.add_argument("--list", metavar="FILE", help="also write every id with its split as JSON to FILE")
+    p.add_argument("--list", metavar="FILE", help="also write every id with its split as JSON to FILE (default: none)")
+    p.add_argument("--colorbias-sheet", metavar="PNG", default=None,
+                   help="also draw report 001's colour-biased picks from this source (validation set, blue, "
+                        "yellow, green; deepcolor/data/colorbias.py) as a contact sheet (default: none)")
     add_debug_flag(p)
     return p
 
@@ -42,6 +45,11 @@ def main(argv):
         write_splits(args.list, splits, fractions, args.seed)
     counts = ", ".join(f"{name} {len(part)}" for name, part in splits.items())
     print(f"{args.data}: {len(records)} listed, {len(usable)} usable ({counts}), {len(skipped)} skipped")
+    if args.colorbias_sheet:
+        from deepcolor.data.colorbias import contact_sheet, score_records, select
+        picks = select(score_records(records), args.seed)
+        contact_sheet(picks, args.colorbias_sheet)
+        print(f"wrote {args.colorbias_sheet} (" + ", ".join(f"{k} {len(v)}" for k, v in picks.items()) + ")")
     return 0
 
 

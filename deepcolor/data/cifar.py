@@ -32,7 +32,7 @@ def image_folder_records(root, name="cifar10"):
     from deepcolor.errors import import_extra
     tfds = import_extra("tensorflow_datasets", "--data cifar10 (TensorFlow Datasets)")
 
-    from deepcolor.data.sources import Record
+    from deepcolor.data.records import Record
     builder = tfds.folder_dataset.ImageFolder(root)
     records = []
     for tfds_split, our_split in (("train", "trainval"), ("test", "test")):
@@ -50,7 +50,7 @@ def cifar10_records(data_dir, max_samples, seed, name="cifar10"):
     from deepcolor.errors import import_extra
     tfds = import_extra("tensorflow_datasets", "--data cifar10 (TensorFlow Datasets)")
 
-    from deepcolor.data.sources import Record, subsample
+    from deepcolor.data.records import Record, subsample
 
     from absl import logging as absl_logging
 

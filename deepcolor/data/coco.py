@@ -49,7 +49,7 @@ def _directory_filepaths(fo, folder):
 
 def coco_records(source, split, max_samples, seed):
     """Records (files) from a FiftyOne zoo name, a local FiftyOne dataset name, or a directory."""
-    from deepcolor.data.sources import Record, subsample
+    from deepcolor.data.records import Record, subsample
 
     fo = _fiftyone()
     if os.path.isdir(os.path.expanduser(source)):

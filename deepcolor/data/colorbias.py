@@ -1,7 +1,7 @@
-"""Seed 001's color-biased training sets, picked reproducibly from any source instead of by eye.
+"""Report 001's color-biased training sets, picked reproducibly from any source instead of by eye.
 
     --data colorbias:SUBSET:INNER_SPEC     e.g. colorbias:blue:folder:$DEEPCOLOR_PHOTOS
-    python -m deepcolor.data.colorbias --data folder:$DEEPCOLOR_PHOTOS --out sheet.png
+    deepcolor data --data folder:$DEEPCOLOR_PHOTOS --colorbias-sheet sheet.png   (the picks, drawn)
 
 The statistic: each image is shrunk to 64x64 and converted to HSV; a pixel is "colored" when its
 saturation is >= 0.25 and its value >= 0.2; an image's score for a color is the share of all its
@@ -15,7 +15,6 @@ green, BY (blue + yellow), BGY (blue + green + yellow), baseline; the validation
 all of them, so their val MSEs compare (001's Table I). Smaller sources give smaller subsets.
 """
 
-import argparse
 import dataclasses
 import sys
 
@@ -67,12 +66,12 @@ def select(scored, seed):
     return picks
 
 
-def colorbias_records(subset, inner_spec, max_samples, seed):
-    """Records of one subset (split 'train') plus the shared validation set (split 'val')."""
-    from deepcolor.data.sources import resolve_source
+def colorbias_records(subset, inner_records, seed):
+    """Records of one subset (split 'train') plus the shared validation set (split 'val'), picked
+    from the records of the inner source."""
     if subset not in SUBSETS:
         raise SystemExit(f"error: colorbias subset {subset!r}: use one of {', '.join(SUBSETS)}")
-    picks = select(score_records(resolve_source(inner_spec, max_samples, seed)), seed)
+    picks = select(score_records(inner_records), seed)
     colors = SUBSETS[subset] or ("baseline",)
     train = [record for color in colors for record, _ in picks[color]]
     out = [dataclasses.replace(r, split="train") for r in train]
@@ -103,26 +102,3 @@ def contact_sheet(picks, path, thumb=72):
                 draw.text((left + 2, top + thumb + 2), f"{scores[color]:.2f}", fill="black")
     sheet.save(path)
     return path
-
-
-def main(argv=None):
-    from deepcolor.runs import add_debug_flag, prog_name
-    p = argparse.ArgumentParser(prog=prog_name("deepcolor.data.colorbias"), description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", required=True, help="source to pick from, e.g. folder:$DEEPCOLOR_PHOTOS")
-    p.add_argument("--max-samples", type=int, default=0, help="seeded subset of the source first (0 = all)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the validation set and tie-breaks")
-    p.add_argument("--out", default="colorbias_sheet.png", help="contact sheet PNG to write")
-    add_debug_flag(p)
-    args = p.parse_args(argv)
-    from deepcolor.data.sources import resolve_source
-    picks = select(score_records(resolve_source(args.data, args.max_samples, args.seed)), args.seed)
-    contact_sheet(picks, args.out)
-    sizes = ", ".join(f"{k} {len(v)}" for k, v in picks.items())
-    print(f"wrote {args.out} ({sizes})")
-    return 0
-
-
-if __name__ == "__main__":
-    from deepcolor.runs import run_cli
-    sys.exit(run_cli(main))

@@ -33,7 +33,7 @@ def _image_column(dataset, where):
 def hf_records(name, dataset_id, split, max_samples, seed):
     """Records with the encoded bytes in memory, `max_samples` of them after a seeded streaming
     shuffle (all of them when max_samples is 0, for local directories)."""
-    from deepcolor.data.sources import Record
+    from deepcolor.data.records import Record
     from deepcolor.errors import import_extra
 
     datasets = import_extra("datasets", f"--data {name} (Hugging Face datasets)")  # before any network check

@@ -143,7 +143,7 @@ def resize_image(image, size, mode="squash"):
     """HxWx3 -> size x size x 3 float32 in [0, 255].
 
     squash: stretch to a square (what the papers do); crop: the central square, scaled;
-    letterbox: keep the aspect ratio, pad with black (seed 001). Any size works, 1x1 and
+    letterbox: keep the aspect ratio, pad with black (report 001). Any size works, 1x1 and
     1x10000 strips included.
     """
     image = tf.cast(image, tf.float32)

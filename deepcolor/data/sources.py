@@ -11,7 +11,7 @@ Specs (README "Data" has the details, defaults and licenses):
 - ``deepcolor_mix``  002's data: each of coco, places365, ade20k (5,000 each by default), split
   exactly 80/20 train/val per source.
 - ``shards:PATH``    TFRecord shards written by datasets_prep/make_shards.py (shards.py).
-- ``colorbias:SUBSET:SPEC``  seed 001's color-biased subsets of another source (colorbias.py).
+- ``colorbias:SUBSET:SPEC``  report 001's color-biased subsets of another source (colorbias.py).
 - ``SPEC+SPEC[+...]``  several sources as one (e.g. two folders); each record's id is prefixed with
   its part's name (a folder's base name), so ids stay unique and the hash split stays stable.
 
@@ -25,45 +25,7 @@ import os
 
 import numpy as np
 
-from deepcolor.data.images import IMAGE_EXTENSIONS
-
-
-@dataclasses.dataclass(frozen=True)
-class Record:
-    id: str      # stable identity, e.g. the path relative to the folder root
-    path: str    # file to read
-    group: str   # split unit: records of one group always share a split (no leakage)
-    # A predefined split ("train"/"val"/"test"), "" to split by hash, or "trainval" to split by
-    # hash between train and val only (sources that bring their own test split, e.g. CIFAR-10).
-    split: str = ""
-    data: bytes = dataclasses.field(default=None, repr=False, compare=False)  # in-memory encoded image
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def list_folder(root):
-    """All image files under root, sorted by relative path; symlink loops are not followed twice."""
-    root = os.path.abspath(os.path.expanduser(root))
-    if not os.path.isdir(root):
-        raise SystemExit(f"error: data folder not found: {root}")
-    records, seen_dirs = [], set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen_dirs:  # a symlink loop or a second link to a visited folder
-            dirnames[:] = []
-            continue
-        seen_dirs.add(real)
-        dirnames.sort()
-        # A directory named like an image is reported by the scan as such, not walked silently.
-        for name in sorted(filenames + [d for d in dirnames if d.lower().endswith(IMAGE_EXTENSIONS)]):
-            if name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith("."):
-                path = os.path.join(dirpath, name)
-                rel = os.path.relpath(path, root).replace(os.sep, "/")
-                records.append(Record(id=rel, path=path, group=rel))
-    return records
+from deepcolor.data.records import Record, list_folder, subsample  # noqa: F401 (Record: re-exported)
 
 
 # Color photos bundled inside scikit-image (no download needed) and the split each one serves.
@@ -122,7 +84,7 @@ MIX_SOURCES = ("coco", "places365", "ade20k")
 MIX_TRAIN_FRACTION = 0.8  # 002: 4,000 train / 1,000 val of each source's 5,000
 SOURCES_HELP = ("folder:PATH, SPEC+SPEC (several as one), sample, coco[:ZOO|DATASET|DIR][@SPLIT], places365[:HUB_ID|DIR][@SPLIT], "
                 "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix, shards:PATH, "
-                "colorbias:SUBSET:SPEC (seed 001)")
+                "colorbias:SUBSET:SPEC (report 001)")
 
 
 def parse_hub_spec(spec):
@@ -153,7 +115,7 @@ def resolve_source(spec, max_samples=0, seed=0):
     if name == "colorbias" and spec.count(":") >= 2:
         from deepcolor.data.colorbias import colorbias_records
         _, subset, inner = spec.split(":", 2)
-        return colorbias_records(subset, inner, max_samples, seed)
+        return colorbias_records(subset, resolve_source(inner, max_samples, seed), seed)
     if name in HUB_DEFAULTS:
         name, source, split = parse_hub_spec(spec)
         if name == "cifar10":
@@ -198,14 +160,3 @@ def mix_records(max_samples, seed):
         n_train = round(len(ranked) * MIX_TRAIN_FRACTION)
         records += [dataclasses.replace(r, split="train" if k < n_train else "val") for k, r in enumerate(ranked)]
     return sorted(records, key=lambda r: r.id)
-
-
-def subsample(records, max_samples, seed):
-    """A deterministic random subset of at most max_samples records (by seeded hash of the id)."""
-    if not max_samples or len(records) <= max_samples:
-        return records
-    # Salted differently from the split's hash: with the same hash the subset would be exactly the
-    # records that hash lowest, i.e. all of them in the train split.
-    ranked = sorted(records, key=lambda r: hashlib.sha256(f"{seed}|subset|{r.id}".encode()).hexdigest())
-    keep = {r.id for r in ranked[:max_samples]}
-    return [r for r in records if r.id in keep]

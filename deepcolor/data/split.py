@@ -9,7 +9,7 @@ SPLITS = ("train", "val", "test")
 
 def parse_fractions(text):
     """'0.8,0.1,0.1' -> (0.8, 0.1, 0.1): three non-negative fractions summing to 1; or
-    '5000,500,1000' -> (5000, 500, 1000): exact image counts per split (seed 003's CIFAR-10 split)."""
+    '5000,500,1000' -> (5000, 500, 1000): exact image counts per split (report 003's CIFAR-10 split)."""
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:

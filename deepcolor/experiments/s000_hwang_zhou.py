@@ -1,4 +1,4 @@
-"""Seed 000 (Hwang & Zhou's regression network): the ablation table, test Huber loss.
+"""Report 000 (Hwang & Zhou's regression network): the ablation table, test Huber loss.
 
 VGG16 blocks 1-4 (ImageNet) + Dahl's residual decoder, CIELUV, target `uv01`, sigmoid, Huber
 (delta 1), Adam with VGG16 layers at 3e-6 and new layers at 1e-3, ReduceLROnPlateau (patience 1),

@@ -1,4 +1,4 @@
-"""Seed 001: color-biased models and their ensembles (Table I, validation MSE on a, b / 128).
+"""Report 001: color-biased models and their ensembles (Table I, validation MSE on a, b / 128).
 
 Landscape photos letterboxed to 256x256 (aspect kept, black padding), Lab, input L/100, target
 `ab_pm1` (tanh), MSE, Adam 1e-3, no weight decay, batch 4, 2,000 batches per model; ResNet-18 stem
@@ -9,7 +9,7 @@ Combined models: the mean of the blue and yellow models' predictions (BY-combine
 Choices left open (ours):
 - The authors picked the subsets by eye from their landscape photos; we pick them from any folder
   by a documented, seeded hue/saturation statistic (deepcolor/data/colorbias.py; see its contact
-  sheet with `python -m deepcolor.data.colorbias`). Source: the folders named by DEEPCOLOR_PHOTOS
+  sheet with `deepcolor data --data SOURCE --colorbias-sheet sheet.png`). Source: the folders named by DEEPCOLOR_PHOTOS
   and DEEPCOLOR_ADE20K (either or both), else the photos bundled with scikit-image (`sample`).
 - "2,000 batches per model": one epoch of 2,000 steps (the small subsets repeat, reshuffled).
 - ResNet-18 starts from random weights by default (keras.applications has no ResNet-18); pass
@@ -50,7 +50,7 @@ PROTOCOL = Protocol(
         "of 2,000 steps are most of this machine's budget for the report.",
         "Photos: `DEEPCOLOR_PHOTOS` (BSDS500 and an ImageNet sample) and `DEEPCOLOR_ADE20K` (ADE20K validation "
         "scenes) instead of the authors' Kaggle landscapes. The authors picked the blue, yellow and green sets "
-        "by eye; we pick them by a documented hue statistic (`python -m deepcolor.data.colorbias` draws them).",
+        "by eye; we pick them by a documented hue statistic (`deepcolor data --colorbias-sheet` draws them).",
         "The ResNet-18 stem starts from random weights: no pretrained ResNet-18 can be fetched here "
         "(`--weights resnet18.npz` loads torchvision's ImageNet weights where you have them). A random stem "
         "learns less from 24 photos than a pretrained one, so every trained row is weaker than the paper's.",

@@ -1,4 +1,4 @@
-"""Seed 002 (DeepColor): U-Net from scratch vs DenseNet121 and MobileNet v1 decoders, 10 and 30 epochs.
+"""Report 002 (DeepColor): U-Net from scratch vs DenseNet121 and MobileNet v1 decoders, 10 and 30 epochs.
 
 Table 1 of the report: MSE and PSNR on RGB [0, 1] for each model after 10 and 30 epochs.
 Choices left open (ours):

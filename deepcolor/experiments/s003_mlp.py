@@ -1,4 +1,4 @@
-"""Seed 003: MLP and fully connected autoencoder on CIFAR-10 (32x32), losses reported as MSE x 100.
+"""Report 003: MLP and fully connected autoencoder on CIFAR-10 (32x32), losses reported as MSE x 100.
 
 Best model (report's Table 3): MLP, 1 hidden layer (512) with BatchNorm and sigmoid, BatchNorm after
 the output layer, MSE, Adam lr 2e-4, 80 epochs, batch 16; RGB in [-1, 1] (`rgb_pm1`), gray input.
@@ -6,9 +6,9 @@ Each table varies one thing from that model; figures are test MSE x 100 ("%").
 Choices left open (ours):
 - Hidden widths beyond the first (see deepcolor/models/mlp.py).
 - The last activation of the best model: tanh (the report found none and tanh both fine; `rgb_pm1`).
-- The learning-rate and last-layer tables give no numbers in SPEC; SGD rows neither ("could not
+- The learning-rate and last-layer tables give no numbers in the report; SGD rows neither ("could not
   solve the task"): those rows have no paper figure.
-- The seed's code mixed RGB->BGR when making gray; we use luma (SPEC conventions).
+- The report's code mixed RGB->BGR when making gray; we use luma (docs/conventions.md).
 """
 
 from deepcolor.experiments import Claim, Protocol, make

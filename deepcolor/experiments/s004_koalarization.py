@@ -1,12 +1,12 @@
-"""Deep Koalarization (Baldassarre et al.) and seed 004's four variants of its feature extractor.
+"""Deep Koalarization (Baldassarre et al.) and report 004's four variants of its feature extractor.
 
 The original: Inception-ResNet-v2 (frozen, ImageNet) fused into an encoder-decoder on L, Adam 1e-3,
-batch 100, MSE on a,b / 128. Seed 004 (Models 1-4): Inception-v3, ConvNeXt-T, Inception-v3 reduced to
+batch 100, MSE on a,b / 128. Report 004 (Models 1-4): Inception-v3, ConvNeXt-T, Inception-v3 reduced to
 a fixed random 256 of its 1000 dims, and Inception-v3 with a classification loss; Adam 1e-3 halved
 every 2 epochs, 20 epochs, batch 64, Places-Extra69 with an 80/10/10 split.
 Choices left open (ours):
 - Data: `places365` (Extra69 is not on a public hub; 5,000 images by default) split 80/10/10.
-- The original's epoch count is not in SPEC; we use 004's 20 epochs for it too.
+- The original's epoch count is not in the report; we use 004's 20 epochs for it too.
 - The random 256 dims are drawn once with seed 0 (`feature_seed`), fixed for training and inference.
 - Model 4 "trained with a classification loss": 004 does not say how it binned ab; their result (Fig. 6)
   failed to color. We do it properly: Zhang et al.'s soft-encoded, rebalanced cross-entropy over the

@@ -7,6 +7,7 @@ in the encoding's range, so one pipeline, training loop, evaluation and export s
 import dataclasses
 
 from deepcolor.encodings import get_encoding
+from deepcolor.experiments import report_title
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
 from deepcolor.models.densenet_decoder import DenseNetDecoder
 from deepcolor.models.ensemble import WeightedMean  # noqa: F401  (ensembles of saved runs load too)
@@ -21,7 +22,7 @@ from deepcolor.models.vgg16_regression import VGG16Regression
 @dataclasses.dataclass(frozen=True)
 class Arch:
     name: str
-    encoding: str        # default target encoding (SPEC)
+    encoding: str        # default target encoding (as its report used)
     native_size: int     # the paper's input size
     description: str
     build: callable      # build(image_size, encoding, **options) -> keras.Model
@@ -84,18 +85,18 @@ def _koalarization(size, encoding, **options):
 
 
 ARCHS = {a.name: a for a in [
-    Arch("unet", "rgb01", 256, "seed 002 U-Net, from scratch (3.48 M params at 256x256)", _unet),
-    Arch("densenet", "rgb01", 256, "seed 002 DenseNet121 (ImageNet, fine-tuned) + upsampling decoder",
+    Arch("unet", "rgb01", 256, f"{report_title('002')}: U-Net, from scratch (3.48 M params at 256x256)", _unet),
+    Arch("densenet", "rgb01", 256, f"{report_title('002')}: DenseNet121 (ImageNet, fine-tuned) + upsampling decoder",
          _densenet, "densenet121"),
-    Arch("mobilenet", "rgb01", 256, "seed 002 MobileNet v1 (ImageNet) + upsampling decoder",
+    Arch("mobilenet", "rgb01", 256, f"{report_title('002')}: MobileNet v1 (ImageNet) + upsampling decoder",
          _mobilenet, "mobilenet"),
-    Arch("vgg16_regression", "uv01", 224, "seed 000 Hwang & Zhou: VGG16 blocks 1-4 + residual decoder (LUV)",
+    Arch("vgg16_regression", "uv01", 224, f"{report_title('000')}: VGG16 blocks 1-4 + residual decoder (LUV)",
          _vgg16, "vgg16"),
-    Arch("resnet18", "ab_pm1", 256, "seed 001 ResNet-18 stem to layer2 + upsampling decoder (Lab)", _resnet18),
-    Arch("mlp", "rgb_pm1", 32, "seed 003 MLP on flattened 32x32 gray", _mlp),
-    Arch("autoencoder", "rgb_pm1", 32, "seed 003 fully connected autoencoder on 32x32", _autoencoder),
-    Arch("koalarization", "ab_pm1", 224, "Deep Koalarization (004 / 002 baseline): encoder + frozen classifier "
-         "fusion", _koalarization, "inception_resnet_v2"),
+    Arch("resnet18", "ab_pm1", 256, f"{report_title('001')}: ResNet-18 stem to layer2 + upsampling decoder (Lab)", _resnet18),
+    Arch("mlp", "rgb_pm1", 32, f"{report_title('003')}: MLP on flattened 32x32 gray", _mlp),
+    Arch("autoencoder", "rgb_pm1", 32, f"{report_title('003')}: fully connected autoencoder on 32x32", _autoencoder),
+    Arch("koalarization", "ab_pm1", 224, f"{report_title('004')}: encoder + frozen classifier "
+         "fusion (also report 002's baseline)", _koalarization, "inception_resnet_v2"),
 ]}
 
 

@@ -1,4 +1,4 @@
-"""Seed 002's DenseNet121 colorizer: an ImageNet DenseNet121 (fine-tuned) with an upsampling decoder.
+"""Report 002's DenseNet121 colorizer: an ImageNet DenseNet121 (fine-tuned) with an upsampling decoder.
 
 gray S x S x 1 -> x3 -> densenet.preprocess_input -> DenseNet121 without top (S/32 x S/32 x 1024)
 -> 5 decoder blocks, each UpSampling2D x2 -> Conv2D 3x3 -> activation -> BatchNorm; blocks 1-4

@@ -1,4 +1,4 @@
-"""A generic ensemble of saved colorizers (seed 001's "combined" models): the weighted mean of the
+"""A generic ensemble of saved colorizers (report 001's "combined" models): the weighted mean of the
 members' predictions. Members keep their own weights; the ensemble has none to train."""
 
 import keras

@@ -1,4 +1,4 @@
-"""Deep Koalarization (Baldassarre et al.; seed 004 and 002's baseline): a conv encoder on L fused
+"""Deep Koalarization (Baldassarre et al.; report 004 and 002's baseline): a conv encoder on L fused
 with a frozen classifier's class vector.
 
 L 224 x 224 x 1 (L/50 - 1) -> 8 x Conv2D 3x3 ReLU (64 s2, 128, 128 s2, 256, 256 s2, 512, 512, 256)

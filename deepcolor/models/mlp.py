@@ -1,4 +1,4 @@
-"""Seed 003's fully connected colorizers: an MLP and an autoencoder on 32x32 images.
+"""Report 003's fully connected colorizers: an MLP and an autoencoder on 32x32 images.
 
 gray 32 x 32 x 1 -> flatten (1,024) -> hidden Dense layers, each [BatchNorm] -> activation ->
 Dense(32*32*C) -> [BatchNorm] -> last activation -> 32 x 32 x C (`rgb_pm1`: RGB in [-1, 1]).

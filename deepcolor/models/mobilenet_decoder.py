@@ -1,8 +1,8 @@
-"""Seed 002's MobileNet v1 colorizer: ImageNet MobileNet (alpha 1.0) with an upsampling decoder.
+"""Report 002's MobileNet v1 colorizer: ImageNet MobileNet (alpha 1.0) with an upsampling decoder.
 
 gray S x S x 1 -> x3 -> mobilenet.preprocess_input -> MobileNet without top (S/32 x S/32 x 1024)
 -> 5 x (UpSampling2D x2 -> Conv2D 3x3 ReLU) with 512/256/128/64/32 filters -> Conv2D(C) with the
-encoding's activation. (The seed's code fed the RGB image in: a defect; gray goes in here.)
+encoding's activation. (The report's code fed the RGB image in: a defect; gray goes in here.)
 Parameters at 256x256 with 3 outputs: 3,228,864 (MobileNet) + 6,287,171 (decoder: convs 4,719,104
 + 1,179,904 + 295,040 + 73,792 + 18,464 + 867) = 9,516,035.
 """

@@ -1,4 +1,4 @@
-"""Seed 001's colorizer: the ResNet-18 stem up to layer2 and an upsampling decoder (Lab, `ab_pm1`).
+"""Report 001's colorizer: the ResNet-18 stem up to layer2 and an upsampling decoder (Lab, `ab_pm1`).
 
 gray S x S x 1 (L/100) -> conv1 7x7/2 64 -> BN -> ReLU -> maxpool 3x3/2 -> layer1 (2 basic blocks, 64)
 -> layer2 (2 basic blocks, 128, the first with stride 2) -> S/8 x S/8 x 128 -> Conv 128 -> BN -> ReLU

@@ -1,4 +1,4 @@
-"""The U-Net of seed 002 (DeepColor), as SPEC.md states it.
+"""The U-Net of report 002 (DeepColor), as the report states it.
 
 gray S x S x 1 -> 4 encoder blocks (Conv2D 3x3 stride 2 -> BatchNorm -> LeakyReLU 0.01) with
 64/128/256/512 filters -> 3 decoder blocks (Conv2DTranspose 3x3 stride 2 -> concat skip ->
@@ -11,7 +11,7 @@ to that size; inference upsamples the decoded chroma, as it does to any photo's 
 predict their 313 bins at a quarter of the input size for the same reason: a 313-channel 3x3
 transposed conv at full size costs 2.4 times the rest of this U-Net, and the loss 4 times more.
 
-The seed's code used LeakyReLU 0.1, a linear output and trained on color->color (an identity
+The report's code used LeakyReLU 0.1, a linear output and trained on color->color (an identity
 map); the report's text is followed here instead.
 """
 

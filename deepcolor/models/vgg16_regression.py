@@ -1,4 +1,4 @@
-"""Seed 000's regression network (Hwang & Zhou): VGG16 blocks 1-4 and Dahl's "residual encoder".
+"""Report 000's regression network (Hwang & Zhou): VGG16 blocks 1-4 and Dahl's "residual encoder".
 
 gray S x S x 1 (L/100) -> standardized with the training set's mean 0.4697 and std 0.2610 -> x3 ->
 VGG16 blocks 1-4 (conv1_2, conv2_2, conv3_3, conv4_3 taps). Decoder: BN(conv4_3) -> Conv 1x1 256 ->

@@ -41,11 +41,11 @@ def save_preset(model, out_dir, encoding, image_size, resize="squash", border=0.
         "resize": resize, "border": border, "decoding": decoding or {}, "training": training or {}})
 
 
-def load_preset(name_or_dir):
-    """A ColorizationModel from a preset name or folder."""
+def read_preset(name_or_dir):
+    """(Keras model with its weights, preset settings, folder) of a preset name or folder;
+    deepcolor.load wraps them in a ColorizationModel."""
     import deepcolor.models  # noqa: F401  (registers the model classes)
     import keras
-    from deepcolor.api import ColorizationModel
     folder = name_or_dir if os.path.isdir(name_or_dir) else os.path.join(HERE, name_or_dir)
     path = os.path.join(folder, PRESET_FILE)
     if not os.path.exists(path):
@@ -59,6 +59,4 @@ def load_preset(name_or_dir):
     with np.load(os.path.join(folder, WEIGHTS_FILE)) as stored:
         weights = [stored[k] for k in sorted(stored.files)]
     model.set_weights([w.astype(np.float32) if w.dtype == np.float16 else w for w in weights])
-    return ColorizationModel(model, preset["encoding"], preset["image_size"], preset["resize"],
-                             border=preset.get("border", 0.0), decoding=preset.get("decoding"),
-                             source=folder, settings=preset)
+    return model, preset, folder
