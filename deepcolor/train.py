@@ -321,65 +321,13 @@ def select_devices(settings):
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
 
-def member_run_dirs(settings):
-    """--ensemble items -> run directories: a path as given, or an experiment name whose run sits
-    beside this one with the same suffix (runs/smoke/<name>, runs/<name>_smoke, ...)."""
-    out = os.path.normpath(settings["out"])
-    base = os.path.basename(out)
-    suffix = base[len(settings["experiment"]):] if settings["experiment"] and base.startswith(settings["experiment"]) else ""
-    dirs = []
-    for item in filter(None, settings["ensemble"].split(",")):
-        path = item if os.path.isdir(item) else os.path.join(os.path.dirname(out), item + suffix)
-        if not os.path.exists(os.path.join(path, "config.json")):
-            raise SystemExit(f"error: ensemble member {item!r}: no finished run at {path} (train it first)")
-        dirs.append(path)
-    return dirs
-
-
-def build_ensemble_run(settings):
-    """Report 001's combined models: no training; the members' best checkpoints averaged, saved as a
-    run that evaluate, export and colorize use like any other."""
-    from deepcolor import runs
-    from deepcolor.models.ensemble import build_ensemble
-    out = settings["out"]
-    members, configs = [], []
-    for path in member_run_dirs(settings):
-        configs.append(runs.load_config(path)["settings"])
-        members.append(runs.load_model(path, "best")[0])
-    if len({(c["encoding"], c["image_size"]) for c in configs}) != 1:
-        raise SystemExit("error: ensemble members must share --encoding and --image-size")
-    weights = [float(w) for w in settings["ensemble_weights"].split(",")] if settings["ensemble_weights"] else None
-    model = build_ensemble(members, weights, name="ensemble")
-    settings.update(encoding=configs[0]["encoding"], image_size=configs[0]["image_size"])
-    runs.write_json(os.path.join(out, "config.json"), {
-        "settings": settings, "members": [c["out"] for c in configs], "member_weights": weights,
-        "versions": runs.package_versions(), "command": runs.command_line("deepcolor.train")})
-    runs.save_model(model, os.path.join(out, "best.keras"))
-    runs.save_model(model, os.path.join(out, "last.keras"))
-    print(f"done: {out} (ensemble of {len(members)}: {', '.join(c['out'] for c in configs)})")
-    return 0
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    settings = resolve_settings(args)
-    previous = prepare_run_dir(settings)
-    if settings["ensemble"]:
-        return build_ensemble_run(settings)
-
+# ---------------------------------------------------------------------------------------- runtime
+def setup_runtime(settings):
+    """Seeds, determinism, devices (XLA, mixed precision, where colours are computed) and the
+    tf.distribute strategy; returns (devices, strategy)."""
     import keras
     import tensorflow as tf
-    from deepcolor import runs
-    from deepcolor.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
-    from deepcolor.data import resolve_source, scan_records, split_records, write_splits
-    from deepcolor.data.pipeline import training_dataset
-    from deepcolor.data.split import parse_fractions
-    from deepcolor.device_colors import EncodedTargetLoss, on_device_model
     from deepcolor.distribute import make_strategy, split_cpu
-    from deepcolor.encodings import get_encoding
-    from deepcolor.models import build_model
-
-    out = settings["out"]
     split_cpu(settings["cpu_devices"])  # before anything makes TensorFlow start its devices
     keras.utils.set_random_seed(settings["seed"])
     if settings["deterministic"]:
@@ -391,111 +339,142 @@ def main(argv=None):
         raise SystemExit(f"error: --batch-size {settings['batch_size']} must be a multiple of the "
                          f"{replicas} replicas of --strategy {settings['strategy']}")
     devices.update(strategy=type(strategy).__name__, replicas=replicas)
-    encoding = get_encoding(settings["encoding"])
+    return devices, strategy
 
-    # Data: list -> subset -> split -> scan (bad files are reported and skipped, never fatal).
+
+# ------------------------------------------------------------------------------------------- data
+def load_data(settings):
+    """List -> subset -> split -> scan (bad files are reported and skipped, never fatal). Returns
+    {"train": infos, "val": infos, "skipped": [...], "steps": steps per epoch}."""
+    from deepcolor.data import resolve_source, scan_records, split_records, write_splits
+    from deepcolor.data.split import hash_unit, parse_fractions
     fractions = parse_fractions(settings["split"])
     records = resolve_source(settings["data"], settings["max_samples"], settings["seed"])
     splits = split_records(records, fractions, settings["seed"])
-    write_splits(os.path.join(out, "splits.json"), splits, fractions, settings["seed"])
+    write_splits(os.path.join(settings["out"], "splits.json"), splits, fractions, settings["seed"])
     usable, skipped = {}, []
     for name in ("train", "val"):
         usable[name], bad = scan_records(splits[name], settings["max_pixels"])
         skipped += [{"file": r.path, "split": name, "problem": p} for r, p in bad]
     if settings["train_fraction"] < 1.0:  # a seeded subset of the train split (000's "half training set")
-        from deepcolor.data.split import hash_unit
         usable["train"] = [(r, i) for r, i in usable["train"]
                            if hash_unit(f"{settings['seed']}|train_fraction", r.group) < settings["train_fraction"]]
     for name in ("train", "val"):
         if not usable[name]:
             raise SystemExit(f"error: the {name} split has no usable images "
                              f"({len(splits[name])} listed); add images or change --split")
-    n_train = len(usable["train"])
-    steps = settings["steps_per_epoch"] or math.ceil(n_train / settings["batch_size"])
-    train_infos = [info for _, info in usable["train"]]
-    val_infos = [info for _, info in usable["val"]]
+    steps = settings["steps_per_epoch"] or math.ceil(len(usable["train"]) / settings["batch_size"])
+    return {"train": [info for _, info in usable["train"]], "val": [info for _, info in usable["val"]],
+            "skipped": skipped, "steps": steps}
 
+
+def write_config(settings, devices, data, previous):
+    from deepcolor import runs
     config = {"settings": settings, "devices": devices, "versions": runs.package_versions(),
               "command": runs.command_line("deepcolor.train"),
               "started": previous["started"] if previous else time.strftime("%Y-%m-%dT%H:%M:%S"),
-              "images": {k: len(v) for k, v in usable.items()}, "skipped_files": skipped}
-    runs.write_json(os.path.join(out, "config.json"), config)
+              "images": {"train": len(data["train"]), "val": len(data["val"])}, "skipped_files": data["skipped"]}
+    runs.write_json(os.path.join(settings["out"], "config.json"), config)
+    return config
 
-    # Resume: an unfinished run continues from its backup; a finished one is extended from last.keras.
-    history = runs.read_history(out)
-    done_epochs = len(history)
-    backup_dir = os.path.join(out, "backup")
-    if done_epochs >= settings["epochs"] and not os.path.exists(backup_dir):
-        print(f"{out}: already trained for {done_epochs} epochs; nothing to do "
-              f"(raise --epochs to continue, or --overwrite to start over)")
-        return 0
+
+def datasets(settings, data, devices, initial_epoch):
+    """The training and validation tf.data pipelines. The data order depends only on (seed, epoch):
+    a resumed run sees what an uninterrupted one would."""
+    from deepcolor.data.pipeline import training_dataset
+    from deepcolor.encodings import get_encoding
+    encoding, encode = get_encoding(settings["encoding"]), devices["color_on"] == "pipeline"
+    common = dict(resize=settings["resize"], cache=settings["cache"] == "memory", encode=encode)
+    train = training_dataset(data["train"], encoding, settings["image_size"], settings["batch_size"], shuffle=True,
+                             seed=settings["seed"], repeat=True, skip_batches=initial_epoch * data["steps"],
+                             augment=settings.get("augment", "none") == "crop_flip", **common)
+    val = training_dataset(data["val"], encoding, settings["image_size"], settings["batch_size"], shuffle=False,
+                           **common)
+    return train, val
+
+
+# ---------------------------------------------------------------------------- model and optimizer
+def compile_model(model, optimizer, settings, devices, class_weights):
+    """The one compile: the loss belongs to the encoding; colours on the device wrap the model in
+    a graph that computes the input and target from uint8 batches (what fit() drives)."""
+    from deepcolor.device_colors import EncodedTargetLoss, on_device_model
+    options = dict(jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
+    model.compile(optimizer=optimizer, loss=_loss(settings["loss"], settings["encoding"], class_weights), **options)
+    if devices["color_on"] != "device":
+        return model
+    trainable = on_device_model(model, settings["encoding"])
+    trainable.compile(optimizer=model.optimizer, loss=EncodedTargetLoss(settings["encoding"], settings["loss"]), **options)
+    return trainable
+
+
+def model_and_optimizer(settings, devices, strategy, data, done_epochs):
+    """(model, what fit() drives, initial epoch): a finished run is extended from last.keras (its
+    optimizer state included); a fresh or interrupted one is built (optionally warm-started from
+    --init-from), and an interrupted one is then restored from its backup by fit()."""
+    from deepcolor import runs
+    from deepcolor.models import build_model
+    out, backup_dir = settings["out"], os.path.join(settings["out"], "backup")
     _loss(settings["loss"], settings["encoding"])  # a loss that does not fit the encoding fails now
-    class_weights = ab_class_weights(settings, train_infos) if settings["encoding"].startswith("ab_bins") else None
+    class_weights = ab_class_weights(settings, data["train"]) if settings["encoding"].startswith("ab_bins") else None
     with strategy.scope():  # variables live on every replica
         if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
             model, _ = runs.load_model(out, "last", compile=True)
-            model.compile(optimizer=model.optimizer, loss=_loss(settings["loss"], settings["encoding"], class_weights),
-                          jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
-            initial_epoch = done_epochs
+            optimizer, initial_epoch = model.optimizer, done_epochs
         else:
             options = model_options(settings)
-            if replicas > 1:
+            if strategy.num_replicas_in_sync > 1:
                 options["synchronized_bn"] = True  # BatchNorm over the global batch
             model = build_model(settings["arch"], settings["image_size"], settings["encoding"],
                                 weights=settings["weights"], **options)
-            if settings.get("init_from") and not initial_epoch_from_backup(backup_dir):
-                warm_start(model, settings["init_from"])
-            model.compile(optimizer=make_optimizer(settings), loss=_loss(settings["loss"], settings["encoding"], class_weights),
-                          jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
             initial_epoch = initial_epoch_from_backup(backup_dir)
-        trainable = model  # what fit() drives; checkpoints always hold `model`
-        if devices["color_on"] == "device":
-            trainable = on_device_model(model, encoding.name)
-            trainable.compile(optimizer=model.optimizer, loss=EncodedTargetLoss(encoding.name, settings["loss"]),
-                              jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
+            if settings.get("init_from") and not initial_epoch:
+                warm_start(model, settings["init_from"])
+            optimizer = make_optimizer(settings)
+        trainable = compile_model(model, optimizer, settings, devices, class_weights)
     check_free_space(out, model.count_params())
-    if initial_epoch:
-        print(f"resuming {out} at epoch {initial_epoch + 1}/{settings['epochs']}")
+    return model, trainable, initial_epoch
 
-    # The data order depends only on (seed, epoch): a resumed run sees what an uninterrupted one would.
-    encode = devices["color_on"] == "pipeline"
-    train_ds = training_dataset(train_infos, encoding, settings["image_size"], settings["batch_size"],
-                                resize=settings["resize"], shuffle=True, seed=settings["seed"],
-                                cache=settings["cache"] == "memory", repeat=True,
-                                skip_batches=initial_epoch * steps, encode=encode,
-                                augment=settings.get("augment", "none") == "crop_flip")
-    val_ds = training_dataset(val_infos, encoding, settings["image_size"], settings["batch_size"],
-                              resize=settings["resize"], shuffle=False, cache=settings["cache"] == "memory",
-                              encode=encode)
 
-    guard = NonFiniteLossGuard()
-    callbacks = [
-        EpochSeeds(),
-        guard,
-        RunBackup(backup_dir, guard),
-        EpochHistory(out, settings["batch_size"] * steps, guard),
-        BestCheckpoint(out, guard, model_to_save=model),
-        keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
-        *schedule_callbacks(settings),
-    ]
-    print(f"training {settings['arch']} ({model.count_params():,} params, {encoding.name}) on "
-          f"{n_train} images ({len(val_infos)} val, {len(skipped)} skipped) at "
-          f"{settings['image_size']}px, batch {settings['batch_size']}, {steps} steps/epoch; "
-          f"GPUs: {', '.join(devices['gpus']) or 'none'}, {devices['strategy']} x{replicas}, "
-          f"colors on {devices['color_on']}, jit={devices['jit_compile']}, "
-          f"policy={devices['dtype_policy']}", flush=True)
-    started = time.time()
+# ------------------------------------------------------------------------------------------ train
+def callbacks(settings, data, model):
+    import keras
+    from deepcolor.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
+    out, guard = settings["out"], NonFiniteLossGuard()
+    return guard, [EpochSeeds(), guard, RunBackup(os.path.join(out, "backup"), guard),
+                   EpochHistory(out, settings["batch_size"] * data["steps"], guard),
+                   BestCheckpoint(out, guard, model_to_save=model),
+                   keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
+                   *schedule_callbacks(settings)]
+
+
+def fit(trainable, train_ds, val_ds, settings, data, initial_epoch, callback_list):
+    out = settings["out"]
     try:
-        trainable.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=steps,
-                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+        trainable.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=data["steps"],
+                      initial_epoch=initial_epoch, callbacks=callback_list, verbose=1 if sys.stdout.isatty() else 2)
     except OSError as e:  # disk full or the directory vanished mid-run: checkpoints are atomic
         raise SystemExit(f"error: writing to {out} failed ({e.strerror or e}); the last complete "
                          f"checkpoint is intact: free space, then re-run the same command to resume") from None
-    elapsed = time.time() - started
 
+
+def announce(settings, devices, data, model, initial_epoch):
+    if initial_epoch:
+        print(f"resuming {settings['out']} at epoch {initial_epoch + 1}/{settings['epochs']}")
+    print(f"training {settings['arch']} ({model.count_params():,} params, {settings['encoding']}) on "
+          f"{len(data['train'])} images ({len(data['val'])} val, {len(data['skipped'])} skipped) at "
+          f"{settings['image_size']}px, batch {settings['batch_size']}, {data['steps']} steps/epoch; "
+          f"GPUs: {', '.join(devices['gpus']) or 'none'}, {devices['strategy']} x{devices['replicas']}, "
+          f"colors on {devices['color_on']}, jit={devices['jit_compile']}, "
+          f"policy={devices['dtype_policy']}", flush=True)
+
+
+def summarize(settings, config, model, guard, elapsed):
+    """summary.json and last.keras; exit code 3 if the loss became non-finite."""
+    from deepcolor import runs
+    out = settings["out"]
     summary = {"status": "complete", "epochs": len(runs.read_history(out)), "seconds_this_session": elapsed,
                "best": runs.read_json(os.path.join(out, "best.json")), "images": config["images"],
-               "skipped_files": len(skipped)}
+               "skipped_files": len(config["skipped_files"])}
     if guard.failed:
         summary["status"] = "stopped: non-finite loss"
         runs.write_json(os.path.join(out, "summary.json"), summary)
@@ -508,6 +487,33 @@ def main(argv=None):
     print(f"done: {out} ({elapsed:.0f} s; best val_loss {summary['best']['val_loss']:.5f} "
           f"at epoch {summary['best']['epoch']})")
     return 0
+
+
+def main(argv=None):
+    settings = resolve_settings(parse_args(argv))
+    previous = prepare_run_dir(settings)
+    if settings["ensemble"]:  # report 001's combined models: nothing to train
+        from deepcolor.ensemble import build_ensemble_run
+        return build_ensemble_run(settings)
+    from deepcolor import runs
+
+    devices, strategy = setup_runtime(settings)
+    data = load_data(settings)
+    config = write_config(settings, devices, data, previous)
+
+    done_epochs = len(runs.read_history(settings["out"]))
+    if done_epochs >= settings["epochs"] and not os.path.exists(os.path.join(settings["out"], "backup")):
+        print(f"{settings['out']}: already trained for {done_epochs} epochs; nothing to do "
+              f"(raise --epochs to continue, or --overwrite to start over)")
+        return 0
+    model, trainable, initial_epoch = model_and_optimizer(settings, devices, strategy, data, done_epochs)
+    train_ds, val_ds = datasets(settings, data, devices, initial_epoch)
+
+    guard, callback_list = callbacks(settings, data, model)
+    announce(settings, devices, data, model, initial_epoch)
+    started = time.time()
+    fit(trainable, train_ds, val_ds, settings, data, initial_epoch, callback_list)
+    return summarize(settings, config, model, guard, time.time() - started)
 
 
 CLASSIFICATION_ENCODINGS = ("ab_bins", "ab_bins_gamut", "uv_bins50")
