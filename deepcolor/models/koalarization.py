@@ -14,6 +14,8 @@ Decoder convs are 3x3 ReLU (the paper's Table 1); "Up" is nearest-neighbour UpSa
 """
 
 import keras
+
+from deepcolor.models.base import ColorizerModel
 import numpy as np
 from keras import layers, ops
 
@@ -69,7 +71,10 @@ class SelectFeatures(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
-class Koalarization(keras.Model):
+class Koalarization(ColorizerModel):
+    CONFIG_KEYS = ("image_size", "extractor", "feature_subset", "feature_seed", "output_channels",
+                   "output_activation", "synchronized_bn")
+
     def __init__(self, image_size=224, extractor="inception_resnet_v2", weights=None, feature_subset=0,
                  feature_seed=0, output_channels=2, output_activation="tanh", synchronized_bn=False, **kwargs):
         if extractor not in EXTRACTOR_SIZES:
@@ -103,17 +108,6 @@ class Koalarization(keras.Model):
         outputs = layers.UpSampling2D(2, dtype="float32", name="out_up")(x)
         kwargs.setdefault("name", f"koalarization_{extractor}")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self.image_size, self.extractor = image_size, extractor
-        self.feature_subset, self.feature_seed = feature_subset, feature_seed
-        self.output_channels, self.output_activation = output_channels, output_activation
-        self.synchronized_bn = synchronized_bn
-
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-                "extractor": self.extractor, "feature_subset": self.feature_subset,
-                "feature_seed": self.feature_seed, "output_channels": self.output_channels,
-                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._remember(image_size=image_size, extractor=extractor, feature_subset=feature_subset,
+                       feature_seed=feature_seed, output_channels=output_channels,
+                       output_activation=output_activation, synchronized_bn=synchronized_bn)

@@ -15,6 +15,8 @@ Best model (report): 1 hidden layer, BatchNorm, sigmoid, BatchNorm after the out
 import keras
 from keras import layers
 
+from deepcolor.models.base import ColorizerModel
+
 from deepcolor.models.heads import output_activation as output_activation_layer
 
 MLP_WIDTHS = {1: (512,), 2: (512, 256), 3: (512, 256, 128)}
@@ -29,7 +31,10 @@ def apply_dense_block(x, units, batchnorm, activation, name, synchronized_bn=Fal
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
-class DenseColorizer(keras.Model):
+class DenseColorizer(ColorizerModel):
+    CONFIG_KEYS = ("image_size", "hidden", "batchnorm", "hidden_activation", "output_batchnorm",
+                   "output_channels", "output_activation", "synchronized_bn")
+
     def __init__(self, image_size=32, hidden=(512,), batchnorm=True, hidden_activation="sigmoid",
                  output_batchnorm=True, output_channels=3, output_activation="tanh", synchronized_bn=False,
                  **kwargs):
@@ -44,18 +49,7 @@ class DenseColorizer(keras.Model):
         outputs = layers.Reshape((image_size, image_size, output_channels), name="to_image")(x)
         kwargs.setdefault("name", "dense_colorizer")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self.image_size, self.hidden, self.batchnorm = image_size, tuple(hidden), batchnorm
-        self.hidden_activation, self.output_batchnorm = hidden_activation, output_batchnorm
-        self.output_channels, self.output_activation = output_channels, output_activation
-        self.synchronized_bn = synchronized_bn
-
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-                "hidden": list(self.hidden), "batchnorm": self.batchnorm,
-                "hidden_activation": self.hidden_activation, "output_batchnorm": self.output_batchnorm,
-                "output_channels": self.output_channels, "output_activation": self.output_activation,
-                "synchronized_bn": self.synchronized_bn}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._remember(image_size=image_size, hidden=hidden, batchnorm=batchnorm,
+                       hidden_activation=hidden_activation, output_batchnorm=output_batchnorm,
+                       output_channels=output_channels, output_activation=output_activation,
+                       synchronized_bn=synchronized_bn)

@@ -13,6 +13,8 @@ layer1 148,480, layer2 230,912 + 295,936) + decoder 278,498 (148,096 + 74,048 + 
 import keras
 from keras import layers
 
+from deepcolor.models.base import ColorizerModel
+
 from deepcolor.models.heads import output_activation as output_activation_layer
 
 
@@ -37,7 +39,9 @@ def apply_conv_bn_relu(x, filters, name, synchronized_bn=False):
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
-class ResNet18Colorizer(keras.Model):
+class ResNet18Colorizer(ColorizerModel):
+    CONFIG_KEYS = ("image_size", "output_channels", "output_activation", "synchronized_bn")
+
     def __init__(self, image_size=256, output_channels=2, output_activation="tanh", synchronized_bn=False,
                  **kwargs):
         if image_size is not None and image_size % 8:
@@ -65,17 +69,8 @@ class ResNet18Colorizer(keras.Model):
         outputs = layers.UpSampling2D(2, interpolation="nearest", dtype="float32", name="out_up")(x)
         kwargs.setdefault("name", "resnet18_colorizer")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self.image_size, self.output_channels = image_size, output_channels
-        self.output_activation, self.synchronized_bn = output_activation, synchronized_bn
-
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-                "output_channels": self.output_channels, "output_activation": self.output_activation,
-                "synchronized_bn": self.synchronized_bn}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._remember(image_size=image_size, output_channels=output_channels,
+                       output_activation=output_activation, synchronized_bn=synchronized_bn)
 
 
 # torchvision's resnet18 state_dict names for the layers this stem keeps.

@@ -18,6 +18,8 @@ map); the report's text is followed here instead.
 import keras
 from keras import layers
 
+from deepcolor.models.base import ColorizerModel
+
 from deepcolor.models.heads import output_activation as output_activation_layer
 
 
@@ -36,7 +38,10 @@ def apply_decoder_block(x, skip, filters, dropout, name, synchronized_bn=False):
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
-class UNet(keras.Model):
+class UNet(ColorizerModel):
+    CONFIG_KEYS = ("image_size", "filters", "leaky_alpha", "dropout", "output_channels", "output_activation",
+                   "synchronized_bn", "head")
+
     """Seed-002 U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None).
 
     synchronized_bn: BatchNorm statistics over the global batch under a multi-replica
@@ -68,21 +73,6 @@ class UNet(keras.Model):
             raise ValueError(f"UNet: head must be 'transpose' or 'half', not {head!r}")
         kwargs.setdefault("name", "unet")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self.image_size = image_size
-        self.filters = tuple(filters)
-        self.leaky_alpha = leaky_alpha
-        self.dropout = dropout
-        self.output_channels = output_channels
-        self.output_activation = output_activation
-        self.synchronized_bn = synchronized_bn
-        self.head = head
-
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-                "filters": list(self.filters), "leaky_alpha": self.leaky_alpha,
-                "dropout": self.dropout, "output_channels": self.output_channels,
-                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn, "head": self.head}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._remember(image_size=image_size, filters=filters, leaky_alpha=leaky_alpha, dropout=dropout,
+                       output_channels=output_channels, output_activation=output_activation,
+                       synchronized_bn=synchronized_bn, head=head)

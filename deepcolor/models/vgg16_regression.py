@@ -16,6 +16,8 @@ and transposed convs 1,277,843, their BNs 1,816... counted by layer in the test)
 import keras
 from keras import layers
 
+from deepcolor.models.base import ColorizerModel
+
 from deepcolor.models.backbones import build_backbone
 from deepcolor.models.heads import output_activation as output_activation_layer
 
@@ -38,7 +40,9 @@ def apply_up(x, upsampling, name):
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
-class VGG16Regression(keras.Model):
+class VGG16Regression(ColorizerModel):
+    CONFIG_KEYS = ("image_size", "upsampling", "output_channels", "output_activation", "synchronized_bn")
+
     def __init__(self, image_size=224, weights=None, upsampling="transpose", output_channels=2,
                  output_activation="sigmoid", synchronized_bn=False, **kwargs):
         if image_size is not None and image_size % 8:
@@ -67,15 +71,5 @@ class VGG16Regression(keras.Model):
         outputs = output_activation_layer(output_activation)(y)
         kwargs.setdefault("name", "vgg16_regression")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self.image_size, self.upsampling = image_size, upsampling
-        self.output_channels, self.output_activation = output_channels, output_activation
-        self.synchronized_bn = synchronized_bn
-
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "image_size": self.image_size,
-                "upsampling": self.upsampling, "output_channels": self.output_channels,
-                "output_activation": self.output_activation, "synchronized_bn": self.synchronized_bn}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._remember(image_size=image_size, upsampling=upsampling, output_channels=output_channels,
+                       output_activation=output_activation, synchronized_bn=synchronized_bn)
