@@ -17,4 +17,4 @@ demo: venv
 	$(PY) -m deepcolor.demo --out results/demo
 
 test: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 tests   # two workers: much of a smoke run is single-threaded Python

@@ -13,8 +13,15 @@ from tests.conftest import ROOT
 @pytest.mark.timeout(600)
 def test_wheel_installs_outside_the_repository_with_command_and_default_model(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), ROOT], check=True, cwd=tmp_path, capture_output=True)
+    leftovers = [p for p in (os.path.join(ROOT, "build"), os.path.join(ROOT, "deepcolor.egg-info"))
+                 if not os.path.exists(p)]  # setuptools builds inside the checkout; clean up after it
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                        "-w", str(wheels), ROOT], check=True, cwd=tmp_path, capture_output=True)
+    finally:
+        import shutil
+        for path in leftovers:
+            shutil.rmtree(path, ignore_errors=True)
     (wheel,) = wheels.glob("deepcolor-*.whl")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

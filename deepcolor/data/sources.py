@@ -55,7 +55,7 @@ def sample_records():
                     photo = np.asarray(getattr(skdata, name)())[..., :3]
                 os.makedirs(folder, exist_ok=True)
                 tile = photo if k == 0 else _tile(photo, k - 1)
-                tmp = path + ".tmp.png"
+                tmp = f"{path}.{os.getpid()}.tmp.png"  # test workers may write the same tile at once
                 Image.fromarray(tile).save(tmp)
                 os.replace(tmp, path)
             records.append(Record(id=f"sample/{name}_{k}.png", path=path, group=name, split=split))

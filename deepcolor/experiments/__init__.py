@@ -96,14 +96,11 @@ class Experiment:
     module: str
 
     def smoke_settings(self):
+        """SMOKE over the row's settings, then the report module's own `smoke(row_settings, settings)`
+        shrink where it has one (like big_vision's runlocal)."""
         settings = {**self.settings, **SMOKE}
-        if self.settings.get("data", "").startswith("colorbias:"):  # keep the subset, shrink the source
-            subset = self.settings["data"].split(":")[1]
-            settings["data"] = f"colorbias:{subset}:sample"
-            settings.pop("max_samples")
-        if self.settings.get("image_size", 256) <= 32:  # 32x32 models (003) stay at their size
-            settings["image_size"] = self.settings.get("image_size", 32)
-        return settings
+        module = importlib.import_module(f"deepcolor.experiments.{self.module}") if self.module else None
+        return module.smoke(self.settings, settings) if hasattr(module, "smoke") else settings
 
 
 def all_experiments():

@@ -37,6 +37,14 @@ def experiments():
     return rows
 
 
+def smoke(row, settings):
+    """Smoke runs keep the colour-biased subset and shrink its source to the bundled photos."""
+    subset = row["data"].split(":")[1]
+    settings = {**settings, "data": f"colorbias:{subset}:sample"}
+    settings.pop("max_samples", None)
+    return settings
+
+
 def _row(name):
     return f"colorbias_{name}"
 

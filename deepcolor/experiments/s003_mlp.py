@@ -53,6 +53,11 @@ def experiments():
     ]
 
 
+def smoke(row, settings):
+    """Smoke runs stay at the models' 32x32 (their dense layers are sized by it)."""
+    return {**settings, "image_size": row["image_size"]}
+
+
 def _pairs(*names):
     """(a, b), (b, c), ...: a chain of 'lower test MSE than' as row names."""
     rows = [f"mlp003_{n}" for n in names]

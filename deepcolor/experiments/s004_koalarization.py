@@ -40,6 +40,12 @@ def experiments():
     ]
 
 
+def smoke(row, settings):
+    """Smoke runs feed the frozen extractor 75x75 instead of its ImageNet 299 (224): no weights are
+    loaded at smoke scale, and the extractor's forward pass was most of a smoke row's time."""
+    return {**settings, "model_option": list(row.get("model_option", [])) + ["extractor_size=75"]}
+
+
 PROTOCOL = Protocol(
     metric="mse_target", metric_label="test MSE (a, b / 128)", figure="test MSE", split="test", metric_size=224,
     decimals=5, overrides={"paper": {}}, seeds={"smoke": 1, "paper": 1},

@@ -73,12 +73,18 @@ class SelectFeatures(layers.Layer):
 @keras.saving.register_keras_serializable(package="deepcolor")
 class Koalarization(ColorizerModel):
     CONFIG_KEYS = ("image_size", "extractor", "feature_subset", "feature_seed", "output_channels",
-                   "output_activation", "synchronized_bn")
+                   "output_activation", "synchronized_bn", "extractor_size")
 
     def __init__(self, image_size=224, extractor="inception_resnet_v2", weights=None, feature_subset=0,
-                 feature_seed=0, output_channels=2, output_activation="tanh", synchronized_bn=False, **kwargs):
+                 feature_seed=0, output_channels=2, output_activation="tanh", synchronized_bn=False,
+                 extractor_size=None, **kwargs):
+        """extractor_size: the classifier's input side (default its ImageNet size); smaller only
+        without ImageNet weights (smoke runs: Inception's smallest is 75)."""
         if extractor not in EXTRACTOR_SIZES:
             raise ValueError(f"unknown extractor {extractor!r}; known: {', '.join(EXTRACTOR_SIZES)}")
+        if extractor_size and extractor_size != EXTRACTOR_SIZES[extractor] and weights == "imagenet":
+            raise ValueError(f"Koalarization: ImageNet weights need the {extractor} input size "
+                             f"{EXTRACTOR_SIZES[extractor]}, not extractor_size {extractor_size}")
         if image_size is not None and image_size % 8:
             raise ValueError(f"Koalarization: image_size {image_size} must be divisible by 8")
         inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")  # L/100 in [0, 1]
@@ -86,7 +92,7 @@ class Koalarization(ColorizerModel):
         for i, (filters, stride) in enumerate(ENCODER):
             x = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu", name=f"enc{i + 1}")(x)
 
-        side = EXTRACTOR_SIZES[extractor]
+        side = extractor_size or EXTRACTOR_SIZES[extractor]
         g = layers.Resizing(side, side, interpolation="bilinear", name="to_extractor_size")(inputs)
         g = GrayToBackbone(extractor, name=f"to_{extractor}")(g)
         classifier = build_backbone(extractor, (side, side, 3), weights, include_top=True)
@@ -108,6 +114,7 @@ class Koalarization(ColorizerModel):
         outputs = layers.UpSampling2D(2, dtype="float32", name="out_up")(x)
         kwargs.setdefault("name", f"koalarization_{extractor}")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-        self._remember(image_size=image_size, extractor=extractor, feature_subset=feature_subset,
+        self._remember(extractor_size=extractor_size, image_size=image_size, extractor=extractor,
+                       feature_subset=feature_subset,
                        feature_seed=feature_seed, output_channels=output_channels,
                        output_activation=output_activation, synchronized_bn=synchronized_bn)
