@@ -33,6 +33,19 @@ def build_parser():
     return p
 
 
+PHOTO_VARIABLES = ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K", "DEEPCOLOR_CIFAR10")
+
+
+def portable(text):
+    """The card and preset name photo folders by their environment variables ($DEEPCOLOR_PHOTOS),
+    not by where they sat on the training machine: a user's clone has other paths."""
+    for variable in PHOTO_VARIABLES:
+        value = os.environ.get(variable)
+        if value:
+            text = text.replace(value, "$" + variable)
+    return text
+
+
 def training_phases(run_dir):
     """[(run_dir, config, history)] from the first run to `run_dir`, following --init-from back."""
     from deepcolor import runs
@@ -114,10 +127,10 @@ def main(argv=None):
     save_preset(model, out, settings["encoding"], settings["image_size"], settings["resize"], args.border,
                 {k: v for k, v in (("temperature", args.temperature), ("prior_exponent", args.prior_exponent)) if v},
                 training={"run": args.run, "checkpoint": os.path.basename(path),
-                                            "command": runs.load_config(args.run)["command"]})
+                          "command": portable(runs.load_config(args.run)["command"])})
     text = card(args.name, settings, training_phases(args.run), evaluation, args.compare, args.notes,
                 args.temperature or 0.38, args.prior_exponent, args.border, args.samples_image)
-    runs.atomic_write_text(os.path.join(out, "README.md"), text)
+    runs.atomic_write_text(os.path.join(out, "README.md"), portable(text))
     print(f"wrote preset {args.name} -> {out}")
     return 0
 

@@ -4,6 +4,8 @@
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 RUN=${RUN:-runs/default_ft}
+# the photo folders, as train_default.sh names them (the card writes them as $DEEPCOLOR_PHOTOS, ...)
+export DEEPCOLOR_PHOTOS=${DEEPCOLOR_PHOTOS:-../shared/data/photos} DEEPCOLOR_ADE20K=${DEEPCOLOR_ADE20K:-../shared/data/ade20k_val1500}
 read -r T E < <($PY -c "
 import json; d = json.load(open('results/pretrained/decoding.json'))
 assert d['render_size'] == d['image_size'], 'a preset predicts at its own size: choose a decoding at it'
