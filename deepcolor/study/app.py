@@ -29,7 +29,7 @@ def make_app(study_folder=None, model=None, colorize_page=True, samples=3):
     fastapi = _fastapi()
     from fastapi import File, Form, HTTPException, UploadFile
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-    from deepcolor.study.store import AnswerRejected, Study, StudyError
+    from deepcolor.study.store import AnswerRejected, NotFoundError, Study, StudyError
 
     app = fastapi.FastAPI(title="DeepColor", docs_url=None, redoc_url=None, openapi_url=None)
     study = Study(study_folder) if study_folder else None
@@ -42,8 +42,7 @@ def make_app(study_folder=None, model=None, colorize_page=True, samples=3):
 
     @app.exception_handler(StudyError)
     def study_error(request, exc):
-        status = 409 if isinstance(exc, AnswerRejected) else 404 if "unknown session" in str(exc) or \
-            "no such trial" in str(exc) else 400
+        status = 409 if isinstance(exc, AnswerRejected) else 404 if isinstance(exc, NotFoundError) else 400
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.get("/static/{name}")

@@ -28,6 +28,10 @@ class StudyError(DeepColorError):
     """A study that cannot be created, opened or answered as asked."""
 
 
+class NotFoundError(StudyError):
+    """An unknown session token, or a trial the participant has not reached."""
+
+
 class AnswerRejected(StudyError):
     """An answer that is not the participant's next one (replayed, out of order, or after the end)."""
 
@@ -266,7 +270,7 @@ class Study:
     def _participant(self, token):
         row = self.db.execute("SELECT trials, finished FROM participants WHERE token = ?", (token,)).fetchone()
         if row is None:
-            raise StudyError("unknown session token")
+            raise NotFoundError("unknown session token")
         return row
 
     def next_trial(self, token):
@@ -287,7 +291,7 @@ class Study:
                               (token, index)).fetchone()
         nxt = self.next_trial(token)
         if row is None or (nxt is not None and index > nxt["index"]):
-            raise StudyError("no such trial")
+            raise NotFoundError("no such trial")
         image, method, fake_side = row
         folder = method if side == fake_side else "real"
         return os.path.join(self.folder, "images", folder, image + ".png")
