@@ -41,8 +41,8 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     import keras
     import tensorflow as tf
     from deepcolor import runs
-    from deepcolor.data.pipeline import decode_bytes
     from deepcolor.encodings import get_encoding
+    from deepcolor.image_ops import decode_upright
     from deepcolor.inference import as_rgb, colorize_uint8
 
     from deepcolor.api import load
@@ -57,7 +57,7 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="encoded_image")])
     def serve_encoded(data):
-        return colorize_uint8(model, encoding, decode_bytes(data, max_pixels), size, resize, border, decoding)
+        return colorize_uint8(model, encoding, decode_upright(data, max_pixels=max_pixels), size, resize, border, decoding)
 
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -52,31 +52,28 @@ def build_parser():
 # Planning: rows -> unique training configs
 
 
-def row_settings(experiment, protocol, scale):
-    """The row's training settings at this scale (what identifies its training run)."""
-    settings = dict(experiment.settings)
-    if scale == "smoke":
-        settings = dict(experiment.smoke_settings())
-    settings.update(protocol.overrides.get(scale, {}))
-    return settings
+def row_config(experiment, protocol, scale):
+    """The row's training config at this scale (what identifies its training run)."""
+    config = experiment.smoke_config() if scale == "smoke" else experiment.config
+    return config.override(protocol.overrides.get(scale, {}))
 
 
-def config_key(settings):
-    body = json.dumps({k: v for k, v in sorted(settings.items()) if k != "ensemble"}, sort_keys=True, default=str)
+def config_key(config):
+    body = json.dumps({k: v for k, v in sorted(config.flags().items()) if k != "ensemble"}, sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
 def plan(experiments, protocol, scale):
-    """[(run_name, settings, [row names])]: one entry per distinct training config (ensembles apart)."""
+    """[(run_name, config, [row names])]: one entry per distinct training config (ensembles apart)."""
     groups = {}
     for experiment in experiments:
-        settings = row_settings(experiment, protocol, scale)
-        key = "ensemble:" + experiment.name if settings.get("ensemble") else config_key(settings)
+        config = row_config(experiment, protocol, scale)
+        key = "ensemble:" + experiment.name if config.model.ensemble else config_key(config)
         if key not in groups:
-            groups[key] = (experiment.name, settings, [])
+            groups[key] = (experiment.name, config, [])
         groups[key][2].append(experiment.name)
     # Trained rows first: ensembles need their members.
-    return sorted(groups.values(), key=lambda g: bool(g[1].get("ensemble")))
+    return sorted(groups.values(), key=lambda g: bool(g[1].model.ensemble))
 
 
 def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
@@ -108,7 +105,7 @@ def run_step(function, argv, eager):
         tf.config.run_functions_eagerly(False)
 
 
-def train_and_evaluate(name, settings, scale, run_dir, seed, protocol, member_dirs=None, log=print):
+def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, log=print):
     """One seed of one config: train (or build the ensemble), then evaluate. Returns (metrics, error)."""
     import keras
     from deepcolor import evaluate as evaluate_cli, runs, train as train_cli
@@ -166,10 +163,10 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     os.makedirs(os.path.join(out, "rows"), exist_ok=True)
     selected = [e for e in experiments if not rows or e.name in rows]
     # Members of a selected ensemble row are needed too.
-    needed = {m for e in selected for m in filter(None, e.settings.get("ensemble", "").split(","))}
+    needed = {m for e in selected for m in e.config.model.ensemble}
     selected += [e for e in experiments if e.name in needed and e not in selected]
     errors, started = {}, time.time()
-    for run_name, settings, names in ([] if page_only else plan(selected, protocol, scale)):
+    for run_name, config, names in ([] if page_only else plan(selected, protocol, scale)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
         stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
         kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
@@ -180,10 +177,10 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         for seed in range(len(kept), n_seeds):
             run_dir = os.path.join(runs_dir, f"{run_name}_s{seed}")
             members = None
-            if settings.get("ensemble"):
+            if config.model.ensemble:
                 members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale)
-                           for m in settings["ensemble"].split(",")]
-            metrics, error = train_and_evaluate(run_name, settings, scale, run_dir, seed, protocol, members, log)
+                           for m in config.model.ensemble]
+            metrics, error = train_and_evaluate(run_name, scale, run_dir, seed, protocol, members, log)
             if error:
                 break
             per_seed.append({k: metrics[k] for k in ("rows", "split", "images", "checkpoint")})
@@ -192,7 +189,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             errors[name] = error
         if error or not per_seed:
             continue
-        write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs, protocol)
+        write_rows(out, report, scale, run_name, names, config, per_seed, run_dirs, protocol)
     from deepcolor.replication_page import write_page
     write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=time.time() - started)
     failed = {k: v for k, v in errors.items() if v}
@@ -200,7 +197,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     return errors
 
 
-def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs, protocol):
+def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_dirs, protocol):
     """rows/ROW/{metrics.json, history.csv, config.json} for every row name of one training config."""
     from deepcolor import runs
     summary = summarize(per_seed, protocol)
@@ -219,7 +216,7 @@ def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs
         if config or not os.path.exists(os.path.join(folder, "config.json")):
             runs.write_json(os.path.join(folder, "config.json"), {
                 "row": name, "trained_as": run_name, "rows_sharing_this_training": names, "scale": scale,
-                "settings": config["settings"] if config else settings,
+                "settings": config["settings"] if config else row_config.flags(),
                 "command": f"python -m deepcolor.replicate {report} --scale {scale}"})
         old_seconds = previous.get("train_seconds", [])
         seconds = [s if s is not None else (old_seconds[k] if k < len(old_seconds) else None)
@@ -231,7 +228,7 @@ def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs
 
 def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale):
     """The run directory that trained `row` (it may have been trained under another row's name)."""
-    for run_name, settings, names in plan(experiments, protocol, scale):
+    for run_name, _, names in plan(experiments, protocol, scale):
         if row in names:
             return os.path.join(runs_dir, f"{run_name}_s{seed}")
     raise SystemExit(f"error: ensemble member {row} is not a row of this report")

@@ -5,13 +5,16 @@
     python -m deepcolor.train --experiment deepcolor_unet_10ep --smoke    # seconds: tiny, --weights none
     python -m deepcolor.train --list-experiments
 
-A config is the train flags it sets (names as in `--help`, underscores), plus `paper` (the report),
-`row` (its table row) and `figures` (the paper's own numbers for that row, quoted as the paper's).
-Every choice a report left open is written in its module's docstring.
+An experiment is a typed training config (deepcolor/config.py: sections data, model, optimizer, run)
+plus `paper` (the report), `row` (its table row) and `figures` (the paper's own numbers for that row,
+quoted as the paper's). Every choice a report left open is written in its module's docstring; a
+module's `smoke(row_config, config)` says how its rows shrink for --smoke (big_vision's runlocal).
 """
 
 import dataclasses
 import importlib
+
+from deepcolor.config import TrainConfig
 
 MODULES = ("s002_deepcolor", "s004_koalarization", "s000_hwang_zhou", "s001_color_biased", "s003_mlp")
 
@@ -81,9 +84,15 @@ def protocol(key):
     module = importlib.import_module(f"deepcolor.experiments.{module_name}")
     return module.PROTOCOL, [e for e in all_experiments().values() if e.module == module_name]
 
-# --smoke: any experiment in seconds (tests, notebooks). Sizes divide every model's stride.
+# --smoke: any experiment in seconds (tests, notebooks), as flags over the row's config. Sizes divide
+# every model's stride.
 SMOKE = {"image_size": 32, "epochs": 1, "steps_per_epoch": 2, "batch_size": 4, "max_samples": 40,
          "data": "sample", "split": "0.6,0.2,0.2", "weights": "none", "cache": "memory"}
+
+
+def config(**sections):
+    """A TrainConfig from section dicts: config(data={...}, model={...}, optimizer={...}, run={...})."""
+    return TrainConfig().replace(**sections)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,16 +100,16 @@ class Experiment:
     name: str
     paper: str
     row: str
-    settings: dict
+    config: TrainConfig
     figures: dict
     module: str
 
-    def smoke_settings(self):
-        """SMOKE over the row's settings, then the report module's own `smoke(row_settings, settings)`
+    def smoke_config(self):
+        """SMOKE over the row's config, then the report module's own `smoke(row_config, config)`
         shrink where it has one (like big_vision's runlocal)."""
-        settings = {**self.settings, **SMOKE}
+        shrunk = self.config.override(SMOKE)
         module = importlib.import_module(f"deepcolor.experiments.{self.module}") if self.module else None
-        return module.smoke(self.settings, settings) if hasattr(module, "smoke") else settings
+        return module.smoke(self.config, shrunk) if hasattr(module, "smoke") else shrunk
 
 
 def all_experiments():
@@ -123,8 +132,8 @@ def get_experiment(name):
     return experiments[name]
 
 
-def make(paper, name, row, figures=None, **settings):
-    return Experiment(name=name, paper=paper, row=row, settings=settings, figures=figures or {}, module="")
+def make(paper, name, row, config, figures=None):
+    return Experiment(name=name, paper=paper, row=row, config=config, figures=figures or {}, module="")
 
 
 def listing():

@@ -14,27 +14,28 @@ Choices left open (ours):
   1e-4 here.
 """
 
-from deepcolor.experiments import Claim, Protocol, local_photos, make
+from deepcolor.experiments import Claim, Protocol, config, local_photos, make
 
 PAPER = "000 Hwang & Zhou"
-BASE = dict(arch="vgg16_regression", encoding="uv01", data=local_photos("DEEPCOLOR_PHOTOS"), image_size=224,
-            split="0.75,0.15,0.1", loss="huber", optimizer="adam", lr=1e-3, lr_multipliers="block=0.003",
-            lr_schedule="plateau", epochs=25, batch_size=16, weights="imagenet")
+BASE = config(data=dict(source=local_photos("DEEPCOLOR_PHOTOS"), image_size=224, split="0.75,0.15,0.1"),
+              model=dict(arch="vgg16_regression", encoding="uv01", loss="huber", weights="imagenet"),
+              optimizer=dict(name="adam", lr=1e-3, lr_multipliers={"block": 0.003}, lr_schedule="plateau"),
+              run=dict(epochs=25, batch_size=16))
 
 
 def experiments():
     return [
-        make(PAPER, "hwang_zhou_best", "Best model", {"test Huber": 0.001849}, **BASE),
-        make(PAPER, "hwang_zhou_relu_last", "(1) ReLU last layer", {"test Huber": 0.003386},
-             **BASE, model_option=["output_activation=relu"]),
-        make(PAPER, "hwang_zhou_upsampling", "(2) Upsampling layers", {"test Huber": 0.001934},
-             **BASE, model_option=["upsampling=bilinear"]),
-        make(PAPER, "hwang_zhou_half_train", "(3) Half training set", {"test Huber": 0.001930},
-             **BASE, train_fraction=0.5),
-        make(PAPER, "hwang_zhou_regularization", "(4) Regularization", {"test Huber": 0.001890},
-             **BASE, weight_decay=1e-4),
-        make(PAPER, "hwang_zhou_universal_lr", "(5) Universal learning rate", {"test Huber": 0.001876},
-             **{**BASE, "lr": 1e-4, "lr_multipliers": ""}),
+        make(PAPER, "hwang_zhou_best", "Best model", BASE, {"test Huber": 0.001849}),
+        make(PAPER, "hwang_zhou_relu_last", "(1) ReLU last layer",
+             BASE.replace(model={"options": {"output_activation": "relu"}}), {"test Huber": 0.003386}),
+        make(PAPER, "hwang_zhou_upsampling", "(2) Upsampling layers",
+             BASE.replace(model={"options": {"upsampling": "bilinear"}}), {"test Huber": 0.001934}),
+        make(PAPER, "hwang_zhou_half_train", "(3) Half training set",
+             BASE.replace(data={"train_fraction": 0.5}), {"test Huber": 0.001930}),
+        make(PAPER, "hwang_zhou_regularization", "(4) Regularization",
+             BASE.replace(optimizer={"weight_decay": 1e-4}), {"test Huber": 0.001890}),
+        make(PAPER, "hwang_zhou_universal_lr", "(5) Universal learning rate",
+             BASE.replace(optimizer={"lr": 1e-4, "lr_multipliers": {}}), {"test Huber": 0.001876}),
     ]
 
 

@@ -9,7 +9,7 @@ Choices left open (ours):
 - No augmentation, squash-resize to 256x256, as reported.
 """
 
-from deepcolor.experiments import Claim, Protocol, make
+from deepcolor.experiments import Claim, Protocol, config, make
 
 PAPER = "002 DeepColor"
 # The user study ("public acceptance": share of colorized images 30 people judged real).
@@ -19,15 +19,16 @@ FIGURES = {  # Table 1: (MSE, PSNR) on RGB [0,1]
     ("densenet", 10): (0.014, 19.073), ("densenet", 30): (0.013, 19.468),
     ("mobilenet", 10): (0.049, 13.366), ("mobilenet", 30): (0.053, 13.102),
 }
-BASE = dict(data="deepcolor_mix", image_size=256, batch_size=383, lr=1e-4, loss="mse", optimizer="adam",
-            weights="imagenet", encoding="rgb01", split="0.8,0.2,0")
+BASE = config(data=dict(source="deepcolor_mix", image_size=256, split="0.8,0.2,0"),
+              model=dict(encoding="rgb01", loss="mse", weights="imagenet"),
+              optimizer=dict(name="adam", lr=1e-4), run=dict(batch_size=383))
 
 
 def experiments():
     rows = []
     for (arch, epochs), (mse, psnr) in FIGURES.items():
         rows.append(make(PAPER, f"deepcolor_{arch}_{epochs}ep", f"Table 1: {arch}, {epochs} epochs",
-                         {"MSE": mse, "PSNR": psnr}, **BASE, arch=arch, epochs=epochs))
+                         BASE.replace(model={"arch": arch}, run={"epochs": epochs}), {"MSE": mse, "PSNR": psnr}))
     return rows
 
 

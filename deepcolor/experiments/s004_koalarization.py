@@ -15,35 +15,37 @@ Choices left open (ours):
 - 004 reports no numbers, only sample grids (Fig. 6: all acceptable but Model 4).
 """
 
-from deepcolor.experiments import Claim, Protocol, make
+from deepcolor.experiments import Claim, Protocol, config, make
 
 PAPER = "004 Koalarization"
-BASE = dict(arch="koalarization", encoding="ab_pm1", data="places365", image_size=224, split="0.8,0.1,0.1",
-            loss="mse", optimizer="adam", lr=1e-3, epochs=20, batch_size=64, lr_schedule="halve_every_2",
-            weights="imagenet")
+BASE = config(data=dict(source="places365", image_size=224, split="0.8,0.1,0.1"),
+              model=dict(arch="koalarization", encoding="ab_pm1", loss="mse", weights="imagenet"),
+              optimizer=dict(name="adam", lr=1e-3, lr_schedule="halve_every_2"), run=dict(epochs=20, batch_size=64))
+
+
+def _extractor(name, **options):
+    return {"options": {"extractor": name, **options}}
 
 
 def experiments():
     return [
         make(PAPER, "koalarization_original", "Baldassarre et al.: Inception-ResNet-v2",
-             **{**BASE, "batch_size": 100, "lr_schedule": "constant",
-                "model_option": ["extractor=inception_resnet_v2"]}),
-        make(PAPER, "koala004_model1_inception_v3", "Model 1: Inception-v3",
-             **BASE, model_option=["extractor=inception_v3"]),
-        make(PAPER, "koala004_model2_convnext_tiny", "Model 2: ConvNeXt-T",
-             **BASE, model_option=["extractor=convnext_tiny"]),
+             BASE.replace(model=_extractor("inception_resnet_v2"), optimizer={"lr_schedule": "constant"},
+                          run={"batch_size": 100})),
+        make(PAPER, "koala004_model1_inception_v3", "Model 1: Inception-v3", BASE.replace(model=_extractor("inception_v3"))),
+        make(PAPER, "koala004_model2_convnext_tiny", "Model 2: ConvNeXt-T", BASE.replace(model=_extractor("convnext_tiny"))),
         make(PAPER, "koala004_model3_inception_v3_rand256", "Model 3: Inception-v3, random 256 of 1000 dims",
-             **BASE, model_option=["extractor=inception_v3", "feature_subset=256", "feature_seed=0"]),
+             BASE.replace(model=_extractor("inception_v3", feature_subset=256, feature_seed=0))),
         make(PAPER, "koala004_model4_inception_v3_classification", "Model 4: Inception-v3, classification loss",
-             {"Fig. 6": "their model 4 failed to colorize (the only one)"},
-             **{**BASE, "encoding": "ab_bins", "loss": "cross_entropy"}, model_option=["extractor=inception_v3"]),
+             BASE.replace(model={**_extractor("inception_v3"), "encoding": "ab_bins", "loss": "cross_entropy"}),
+             {"Fig. 6": "their model 4 failed to colorize (the only one)"}),
     ]
 
 
-def smoke(row, settings):
+def smoke(row, shrunk):
     """Smoke runs feed the frozen extractor 75x75 instead of its ImageNet 299 (224): no weights are
     loaded at smoke scale, and the extractor's forward pass was most of a smoke row's time."""
-    return {**settings, "model_option": list(row.get("model_option", [])) + ["extractor_size=75"]}
+    return shrunk.replace(model={"options": {**row.model.options, "extractor_size": 75}})
 
 
 PROTOCOL = Protocol(
