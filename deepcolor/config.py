@@ -69,6 +69,7 @@ class RunConfig:
     strategy: str = "auto"
     cpu_devices: int = 1
     color_on: str = "auto"
+    cache_embeddings: bool = False      # a frozen extractor's vector computed once per image
     out: str = ""                       # "" = runs/<arch>
     experiment: str = ""                # the named experiment this run came from, if any
 
@@ -158,7 +159,9 @@ def parse_pairs(items, flag, parse_value):
 
 def _from_flag(flag, value):
     if flag == "model_option":
-        return dict(value) if isinstance(value, dict) else parse_pairs(value, flag, _option_value)
+        if isinstance(value, dict):
+            return dict(value)
+        return parse_pairs([value] if isinstance(value, str) else value, flag, _option_value)
     if flag == "lr_multipliers":
         if isinstance(value, dict):
             return {k: float(v) for k, v in value.items()}

@@ -43,6 +43,9 @@ def build_parser():
     p.add_argument("--out", default=None, help="the report's results folder (default: results/REPORT[_SCALE])")
     p.add_argument("--runs", default=None, help="where the training runs go (default: runs/replicate/REPORT_SCALE)")
     p.add_argument("--grid-photos", type=int, default=6, help="test photos in the sample grid (default: 6)")
+    p.add_argument("--set", action="append", default=[], metavar="FLAG=VALUE",
+                   help="a train flag for every row, e.g. --set data=shards:/content/drive/shards/002 (repeatable; "
+                        "recorded in each row's config.json)")
     p.add_argument("--page-only", action="store_true", help="rewrite the page from the finished rows; train nothing")
     add_debug_flag(p)
     return p
@@ -52,10 +55,15 @@ def build_parser():
 # Planning: rows -> unique training configs
 
 
-def row_config(experiment, protocol, scale):
+def scale_overrides(protocol, scale, extra=None):
+    """Train flags set on every row: the protocol's for the scale, then --set's."""
+    return {**protocol.overrides.get(scale, {}), **(extra or {})}
+
+
+def row_config(experiment, protocol, scale, extra=None):
     """The row's training config at this scale (what identifies its training run)."""
     config = experiment.smoke_config() if scale == "smoke" else experiment.config
-    return config.override(protocol.overrides.get(scale, {}))
+    return config.override(scale_overrides(protocol, scale, extra))
 
 
 def config_key(config):
@@ -63,11 +71,11 @@ def config_key(config):
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
-def plan(experiments, protocol, scale):
+def plan(experiments, protocol, scale, extra=None):
     """[(run_name, config, [row names])]: one entry per distinct training config (ensembles apart)."""
     groups = {}
     for experiment in experiments:
-        config = row_config(experiment, protocol, scale)
+        config = row_config(experiment, protocol, scale, extra)
         key = "ensemble:" + experiment.name if config.model.ensemble else config_key(config)
         if key not in groups:
             groups[key] = (experiment.name, config, [])
@@ -80,7 +88,11 @@ def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
     """The train command of one row: its experiment (shrunk by --smoke), the scale's overrides."""
     argv = ["--experiment", name, "--out", run_dir, "--seed", str(seed)] + (["--smoke"] if scale == "smoke" else [])
     for key, value in overrides.items():
-        argv += [f"--{key.replace('_', '-')}", str(value)]
+        flag = f"--{key.replace('_', '-')}"
+        if isinstance(value, bool):  # an on/off flag: present or absent
+            argv += [flag] if value else []
+        else:
+            argv += [flag, str(value)]
     if member_dirs:
         argv += ["--ensemble", ",".join(member_dirs)]
     return argv
@@ -105,7 +117,7 @@ def run_step(function, argv, eager):
         tf.config.run_functions_eagerly(False)
 
 
-def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, log=print):
+def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, log=print, extra=None):
     """One seed of one config: train (or build the ensemble), then evaluate. Returns (metrics, error)."""
     import keras
     from deepcolor import evaluate as evaluate_cli, runs, train as train_cli
@@ -115,7 +127,7 @@ def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, l
         return done, None
     eager = scale == "smoke"  # two steps: running eagerly beats tracing (see experiments/__main__.py)
     started = time.time()
-    argv = train_argv(name, scale, protocol.overrides.get(scale, {}), run_dir, seed, member_dirs)
+    argv = train_argv(name, scale, scale_overrides(protocol, scale, extra), run_dir, seed, member_dirs)
     error = run_step(train_cli.main, argv, eager)
     if error is None:
         eval_argv = ["--run", run_dir, "--split", protocol.split if scale != "smoke" else "auto",
@@ -145,8 +157,9 @@ def summarize(per_seed, protocol):
 
 
 def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=None, grid_photos=6,
-              page_only=False, log=print):
-    """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}."""
+              page_only=False, log=print, extra=None):
+    """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}.
+    extra: train flags for every row (--set)."""
     from deepcolor import runs
     from deepcolor.experiments import REPORTS, protocol as get_protocol, seeds_for
     if report not in REPORTS:
@@ -158,6 +171,10 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         unknown = sorted(set(rows) - {e.name for e in experiments})
         if unknown:
             raise SystemExit(f"error: not rows of report {report}: {', '.join(unknown)}")
+    missing = [v for v in protocol.env.get(scale, ()) if not os.path.isdir(os.environ.get(v, ""))]
+    if missing and not page_only:
+        raise SystemExit(f"error: report {report} at {scale} scale reads its photos from folders named by "
+                         f"{', '.join(protocol.env[scale])}; not set to a folder: {', '.join(missing)}")
     out = out or os.path.join("results", report if scale == "cpu" else f"{report}_{scale}")
     runs_dir = runs_dir or os.path.join("runs", "replicate", f"{report}_{scale}")
     os.makedirs(os.path.join(out, "rows"), exist_ok=True)
@@ -166,7 +183,8 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     needed = {m for e in selected for m in e.config.model.ensemble}
     selected += [e for e in experiments if e.name in needed and e not in selected]
     errors, started = {}, time.time()
-    for run_name, config, names in ([] if page_only else plan(selected, protocol, scale)):
+    continues = protocol.continues.get(scale, {})
+    for run_name, config, names in ([] if page_only else plan(selected, protocol, scale, extra)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
         stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
         kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
@@ -178,9 +196,11 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             run_dir = os.path.join(runs_dir, f"{run_name}_s{seed}")
             members = None
             if config.model.ensemble:
-                members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale)
+                members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale, extra)
                            for m in config.model.ensemble]
-            metrics, error = train_and_evaluate(run_name, scale, run_dir, seed, protocol, members, log)
+            if run_name in continues and not os.path.exists(run_dir):
+                start_from(_trained_run_of(continues[run_name], runs_dir, seed, selected, protocol, scale, extra), run_dir)
+            metrics, error = train_and_evaluate(run_name, scale, run_dir, seed, protocol, members, log, extra)
             if error:
                 break
             per_seed.append({k: metrics[k] for k in ("rows", "split", "images", "checkpoint")})
@@ -226,9 +246,19 @@ def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_di
             "split": per_seed[0]["split"], "images": per_seed[0]["images"], "per_seed": per_seed})
 
 
-def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale):
+def start_from(source, run_dir):
+    """A continued row's run begins as a copy of the earlier row's finished run (its evaluation
+    apart); training then extends it to the row's own epochs."""
+    import shutil
+    if not os.path.exists(os.path.join(source, "last.keras")):
+        raise SystemExit(f"error: {run_dir} continues {source}, which has not finished")
+    shutil.copytree(source, run_dir + ".tmp", ignore=shutil.ignore_patterns("eval", "tensorboard"), dirs_exist_ok=True)
+    os.replace(run_dir + ".tmp", run_dir)
+
+
+def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale, extra=None):
     """The run directory that trained `row` (it may have been trained under another row's name)."""
-    for run_name, _, names in plan(experiments, protocol, scale):
+    for run_name, _, names in plan(experiments, protocol, scale, extra):
         if row in names:
             return os.path.join(runs_dir, f"{run_name}_s{seed}")
     raise SystemExit(f"error: ensemble member {row} is not a row of this report")
@@ -248,8 +278,10 @@ def _gpu_name():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from deepcolor.config import parse_pairs
+    extra = parse_pairs(args.set, "set", str)
     errors = replicate(args.report, args.scale, args.rows, args.seeds, args.out, args.runs, args.grid_photos,
-                       args.page_only)
+                       args.page_only, extra=extra)
     return 1 if any(errors.values()) else 0
 
 

@@ -21,7 +21,7 @@ from deepcolor.experiments import report_title
 # Flags that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
                 "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers",
-                "weight_decay", "train_fraction", "rebalance", "augment", "init_from")
+                "weight_decay", "train_fraction", "rebalance", "augment", "init_from", "cache_embeddings")
 OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
 LR_SCHEDULES = ("constant", "halve_every_2", "plateau", "cosine")
 
@@ -118,6 +118,9 @@ def build_parser():
     p.add_argument("--color-on", default=D["color_on"], choices=("auto", "device", "pipeline"),
                    help="where the color conversion runs: in the tf.data pipeline (CPU) or inside the "
                         "training step on the accelerator (auto = device when a GPU is present)")
+    p.add_argument("--cache-embeddings", action="store_true",
+                   help="compute the frozen feature extractor's vector once per image instead of at every "
+                        "step (koalarization: the same losses, the extractor's cost paid once)")
     p.add_argument("--cache", default=D["cache"], choices=("memory", "none"),
                    help="cache decoded, resized uint8 images in memory after the first epoch")
     p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
@@ -170,6 +173,8 @@ def resolve_config(config):
         keras_weights_argument(weights, m.options.get("extractor", arch.backbone))
     if config.optimizer.lr_multipliers and config.optimizer.name != "adam":
         raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
+    if config.run.cache_embeddings and config.data.augment != "none":
+        raise SystemExit("error: --cache-embeddings needs --augment none (a random crop changes the image's vector)")
     if not 0.0 < config.data.train_fraction <= 1.0:
         raise SystemExit("error: --train-fraction must be in (0, 1]")
     for flag, value in (("epochs", config.run.epochs), ("batch-size", config.run.batch_size),
@@ -295,8 +300,8 @@ def select_devices(config):
     color_on = run.color_on
     if color_on == "auto":
         color_on = "device" if gpus or run.strategy == "tpu" else "pipeline"
-    if config.model.encoding in CLASSIFICATION_ENCODINGS:
-        color_on = "pipeline"  # their losses need the encoded target, which the pipeline provides
+    if config.model.encoding in CLASSIFICATION_ENCODINGS or run.cache_embeddings:
+        color_on = "pipeline"  # the encoded target / the cached vectors come with the pipeline's batches
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
 
@@ -361,7 +366,7 @@ def write_config(config, args, devices, data, previous):
     return record
 
 
-def datasets(config, data, devices, initial_epoch):
+def datasets(config, data, devices, initial_epoch, model):
     """The training and validation tf.data pipelines. The data order depends only on (seed, epoch):
     a resumed run sees what an uninterrupted one would."""
     from deepcolor.data.pipeline import training_dataset
@@ -369,11 +374,27 @@ def datasets(config, data, devices, initial_epoch):
     d, run = config.data, config.run
     encoding, encode = get_encoding(config.model.encoding), devices["color_on"] == "pipeline"
     common = dict(resize=d.resize, cache=d.cache == "memory", encode=encode)
+    features = {name: None for name in ("train", "val")}
+    if run.cache_embeddings:
+        features = {name: cached_embeddings(model, data[name], encoding, config) for name in features}
     train = training_dataset(data["train"], encoding, d.image_size, run.batch_size, shuffle=True, seed=run.seed,
                              repeat=True, skip_batches=initial_epoch * data["steps"],
-                             augment=d.augment == "crop_flip", **common)
-    val = training_dataset(data["val"], encoding, d.image_size, run.batch_size, shuffle=False, **common)
+                             augment=d.augment == "crop_flip", features=features["train"], **common)
+    val = training_dataset(data["val"], encoding, d.image_size, run.batch_size, shuffle=False,
+                           features=features["val"], **common)
     return train, val
+
+
+def cached_embeddings(model, infos, encoding, config):
+    """--cache-embeddings: the frozen extractor's vector of every image, in `infos` order, computed
+    once from the same model input the training step would give it."""
+    from deepcolor.data.pipeline import training_dataset
+    started = time.time()
+    inputs = training_dataset(infos, encoding, config.data.image_size, config.run.batch_size, resize=config.data.resize,
+                              shuffle=False, cache=False).map(lambda gray, target: gray)
+    vectors = model.embedding_model().predict(inputs, verbose=0)
+    print(f"embeddings of {len(infos)} images computed once in {time.time() - started:.0f} s", flush=True)
+    return vectors
 
 
 # ---------------------------------------------------------------------------- model and optimizer
@@ -384,6 +405,12 @@ def compile_model(model, optimizer, config, devices, class_weights):
     m = config.model
     options = dict(jit_compile=devices["jit_compile"], steps_per_execution=config.run.steps_per_execution)
     model.compile(optimizer=optimizer, loss=_loss(m.loss, m.encoding, class_weights), **options)
+    if config.run.cache_embeddings:  # the same layers trained, the extractor's vector given
+        if not hasattr(model, "with_embedding_input"):
+            raise SystemExit(f"error: --cache-embeddings: {m.arch} has no frozen feature extractor (koalarization has)")
+        fitted = model.with_embedding_input()
+        fitted.compile(optimizer=model.optimizer, loss=model.loss, **options)
+        return fitted
     if devices["color_on"] != "device":
         return model
     trainable = on_device_model(model, m.encoding)
@@ -491,7 +518,7 @@ def main(argv=None):
               f"(raise --epochs to continue, or --overwrite to start over)")
         return 0
     model, trainable, initial_epoch = model_and_optimizer(config, devices, strategy, data, done_epochs)
-    train_ds, val_ds = datasets(config, data, devices, initial_epoch)
+    train_ds, val_ds = datasets(config, data, devices, initial_epoch, model)
 
     guard, callback_list = callbacks(config, data, model)
     announce(config, devices, data, model, initial_epoch)

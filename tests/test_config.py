@@ -59,3 +59,22 @@ def test_bad_values_name_the_flag():
         TrainConfig().override({"learning_rate": 1})
     with pytest.raises(ConfigError, match="unknown config sections"):
         TrainConfig().replace(training={"lr": 1})
+
+
+def test_a_run_made_before_typed_configs_resumes(tmp_path):
+    """config.json as runs wrote it before the typed config (flat settings only, every argparse
+    field, options as typed): raising --epochs continues the run; a changed setting is still refused."""
+    from deepcolor import train
+    out = tmp_path / "old"
+    argv = ["--experiment", "mlp003_hidden2", "--smoke", "--out", str(out), "--model-option", "batchnorm=false"]
+    assert train.main(argv) == 0
+    path = out / "config.json"
+    record = json.loads(path.read_text())
+    old = dict(record["settings"], list_experiments=False, overwrite=False, debug=False, smoke=True,
+               model_option=["hidden_layers=2", "batchnorm=false"], ensemble="", ensemble_weights="")
+    path.write_text(json.dumps({k: v for k, v in record.items() if k != "config"} | {"settings": old}))
+    assert train.main(argv + ["--epochs", "2"]) == 0
+    history = (out / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 3  # header + epochs 1 and 2: continued, not restarted
+    with pytest.raises(SystemExit, match="holds a run with other settings.*lr"):
+        train.main(argv + ["--epochs", "3", "--lr", "0.5"])

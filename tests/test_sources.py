@@ -18,7 +18,7 @@ from deepcolor.data import resolve_source, scan_records, split_records
 from deepcolor.image_ops import decode_upright
 from deepcolor.data.shards import shard_records
 from deepcolor.data.sources import Record
-from tests import stand_ins
+from tests import images, stand_ins
 from tests.conftest import ROOT, run_module
 
 
@@ -260,6 +260,16 @@ def test_deepcolor_mix_trains_on_local_stand_ins(tmp_path, hf_dirs, fiftyone_env
     # Each stand-in holds one corrupt sample: whichever were drawn are skipped and counted.
     config = json.load(open(out / "config.json"))
     assert sum(config["images"].values()) + len(config["skipped_files"]) == 30
+    # Parts named in the spec (what --scale cpu uses): the same code paths, plus plain folders.
+    folder = tmp_path / "photos"
+    for k in range(7):
+        images.write(str(folder / f"p{k}.png"), images.photo(20, 30, seed=k))
+    records = resolve_source(f"deepcolor_mix:ade20k:{hf_dirs['imagefolder'][0]}+folder:{folder}", 5, 0)
+    by_part = {}
+    for r in records:  # (in this process: HF datasets only, FiftyOne's database ran in the child above)
+        by_part.setdefault((r.id.split("/")[0], r.split), []).append(r.id)
+    assert {k: len(v) for k, v in by_part.items()} == {("ade20k", "train"): 4, ("ade20k", "val"): 1,
+                                                       ("photos", "train"): 4, ("photos", "val"): 1}
 
 
 # ---------------------------------------------------------------------------------------------

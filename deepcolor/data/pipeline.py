@@ -125,8 +125,11 @@ def random_crop_flip(images, size, seed):
 
 
 def training_dataset(infos, encoding, image_size, batch_size, resize="squash", shuffle=True,
-                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False):
+                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False, features=None):
     """Batches of (gray input [B,S,S,1], target [B,S,S,C]) as float32.
+
+    features: an array [len(infos), D] that travels with each image (a frozen extractor's cached
+    vector, `train --cache-embeddings`): batches are then ((gray input, features), target).
 
     encode=False yields (rgb, rgb) uint8 batches instead, for color conversion on the device
     (see deepcolor/device_colors.py). augment=True: a random crop and flip per image (see
@@ -139,6 +142,8 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
         raise ValueError("no usable images for this split")
     stored_size = round(image_size * AUGMENT_CACHE_SCALE) if augment else image_size
     ds = resized_images(infos, (stored_size,), resize)
+    if features is not None:
+        ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(features)))
     if cache:
         ds = ds.cache()
     if shuffle:
@@ -150,12 +155,14 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
     if skip_batches:
         ds = ds.skip(skip_batches)
 
-    def prepare(index, rgb_uint8):
+    def prepare(index, batch):
+        rgb_uint8, vectors = batch if features is not None else (batch, None)
         if augment:
             rgb_uint8 = to_uint8(random_crop_flip(rgb_uint8, image_size, tf.stack([tf.cast(seed, tf.int64), index])), 255.0)
         if not encode:
             return rgb_uint8, rgb_uint8
-        return encode_batch(encoding)(rgb_uint8)
+        gray, target = encode_batch(encoding)(rgb_uint8)
+        return ((gray, vectors), target) if features is not None else (gray, target)
 
     ds = ds.map(prepare, num_parallel_calls=_parallelism())
     return ds.prefetch(2).with_options(_options())

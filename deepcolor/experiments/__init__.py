@@ -28,6 +28,14 @@ REPORTS = {
 }
 
 
+def local_folders(**parts):
+    """`deepcolor_mix:` parts from environment variables naming folders: local_folders(coco="DEEPCOLOR_COCO",
+    ...) -> "deepcolor_mix:coco:DIR+..." (the parts whose variable names a folder)."""
+    import os
+    found = [f"{name}:{os.environ[v]}" for name, v in parts.items() if os.path.isdir(os.environ.get(v, ""))]
+    return "deepcolor_mix:" + "+".join(found) if found else "deepcolor_mix"
+
+
 def local_photos(*variables):
     """`--data` for the photo folders named by these environment variables (those that exist, joined
     with +), else the photos bundled with scikit-image (`sample`)."""
@@ -57,7 +65,11 @@ class Protocol:
     to be in the paper's units; figure: the key of the rows' `figures` holding the paper's number.
     overrides: per scale, train flags set on every row (smoke also applies --smoke); seeds: per scale;
     seeded_rows: per scale, (n, row names) trained with n seeds instead (where the paper's own gap is
-    small enough for seed noise to matter). notes: per scale, what differs from the paper and why."""
+    small enough for seed noise to matter). notes: per scale, what differs from the paper and why.
+    env: per scale, the environment variables (folders) it reads; the runner refuses to start without
+    them. continues: per scale, {row: earlier row}: the row's run starts as a copy of the earlier row's
+    finished run and trains on to its own epochs (with the same seed and a constant learning rate,
+    exactly the longer run). at_paper_scale: what would change with the paper's data and weights."""
     metric: str
     metric_label: str
     figure: str
@@ -70,6 +82,9 @@ class Protocol:
     notes: dict = dataclasses.field(default_factory=dict)
     claims: tuple = ()
     decimals: int = 4
+    env: dict = dataclasses.field(default_factory=dict)
+    continues: dict = dataclasses.field(default_factory=dict)
+    at_paper_scale: tuple = ()
 
 
 def seeds_for(protocol, scale, names):
