@@ -157,6 +157,18 @@ def parse_pairs(items, flag, parse_value):
     return out
 
 
+def parse_set(items):
+    """replicate --set FLAG=VALUE items -> {flag: value}: names with - or _, values as JSON where they
+    parse (true, 8, 0.5), so on/off flags can be switched either way."""
+    out = {}
+    for key, value in parse_pairs(items, "set", _option_value).items():
+        flag = key.replace("-", "_")
+        if flag not in FLAGS:
+            raise ConfigError(f"--set {key}: not a train flag (see deepcolor train --help)")
+        out[flag] = value
+    return out
+
+
 def _from_flag(flag, value):
     if flag == "model_option":
         if isinstance(value, dict):

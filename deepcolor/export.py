@@ -4,8 +4,9 @@ Uses Keras's ExportArchive (the machinery behind `model.export`) with two endpoi
 pre- and post-processing run inside the graph, so serving needs no DeepColor code:
 - ``serve`` (also ``serving_default``): one uint8 image [H, W, C], C = 1 (gray), 3 (RGB) or 2/4
   (alpha is dropped), any H and W -> colorized uint8 RGB [H, W, 3] of the same size.
-- ``serve_encoded``: the bytes of a JPEG/PNG/BMP/GIF/WebP file -> colorized uint8 RGB [H, W, 3]
-  (EXIF orientation is not applied here; `deepcolor.colorize` does apply it). Files whose JPEG/PNG/
+- ``serve_encoded``: the bytes of a JPEG/PNG/BMP/GIF/WebP file -> colorized uint8 RGB [H, W, 3],
+  upright: a JPEG's EXIF orientation is applied in the graph, as `deepcolor.colorize` applies it
+  (other formats' rare EXIF tags are not read in-graph). Files whose JPEG/PNG/
   GIF/BMP header announces more than --max-pixels are refused before decoding (an error naming
   the limit), so a decompression bomb never allocates.
 

@@ -45,7 +45,7 @@ def build_parser():
     p.add_argument("--grid-photos", type=int, default=6, help="test photos in the sample grid (default: 6)")
     p.add_argument("--set", action="append", default=[], metavar="FLAG=VALUE",
                    help="a train flag for every row, e.g. --set data=shards:/content/drive/shards/002 (repeatable; "
-                        "recorded in each row's config.json)")
+                        "recorded in each row's config.json; default: none)")
     p.add_argument("--page-only", action="store_true", help="rewrite the page from the finished rows; train nothing")
     add_debug_flag(p)
     return p
@@ -56,8 +56,17 @@ def build_parser():
 
 
 def scale_overrides(protocol, scale, extra=None):
-    """Train flags set on every row: the protocol's for the scale, then --set's."""
-    return {**protocol.overrides.get(scale, {}), **(extra or {})}
+    """Train flags set on every row: the protocol's for the scale, then --set's (model options add up)."""
+    merged = dict(protocol.overrides.get(scale, {}))
+    for key, value in (extra or {}).items():
+        if key == "model_option" and key in merged:
+            value = [*_as_list(merged[key]), *_as_list(value)]
+        merged[key] = value
+    return merged
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def row_config(experiment, protocol, scale, extra=None):
@@ -92,7 +101,8 @@ def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
         if isinstance(value, bool):  # an on/off flag: present or absent
             argv += [flag] if value else []
         else:
-            argv += [flag, str(value)]
+            for item in _as_list(value):  # a repeatable flag (--model-option) once per value
+                argv += [flag, str(item)]
     if member_dirs:
         argv += ["--ensemble", ",".join(member_dirs)]
     return argv
@@ -179,11 +189,11 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     runs_dir = runs_dir or os.path.join("runs", "replicate", f"{report}_{scale}")
     os.makedirs(os.path.join(out, "rows"), exist_ok=True)
     selected = [e for e in experiments if not rows or e.name in rows]
-    # Members of a selected ensemble row are needed too.
-    needed = {m for e in selected for m in e.config.model.ensemble}
+    # Members of a selected ensemble row are needed too, and the row a selected row continues.
+    continues = protocol.continues.get(scale, {})
+    needed = {m for e in selected for m in e.config.model.ensemble} | {continues[e.name] for e in selected if e.name in continues}
     selected += [e for e in experiments if e.name in needed and e not in selected]
     errors, started = {}, time.time()
-    continues = protocol.continues.get(scale, {})
     for run_name, config, names in ([] if page_only else plan(selected, protocol, scale, extra)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
         stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
@@ -198,8 +208,12 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             if config.model.ensemble:
                 members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale, extra)
                            for m in config.model.ensemble]
-            if run_name in continues and not os.path.exists(run_dir):
-                start_from(_trained_run_of(continues[run_name], runs_dir, seed, selected, protocol, scale, extra), run_dir)
+            source = next((continues[n] for n in names if n in continues), None)
+            if source and not os.path.exists(run_dir):
+                error = start_from(_trained_run_of(source, runs_dir, seed, selected, protocol, scale, extra), run_dir)
+                if error:
+                    log(f"FAIL {run_name} seed {seed}: {error}")
+                    break
             metrics, error = train_and_evaluate(run_name, scale, run_dir, seed, protocol, members, log, extra)
             if error:
                 break
@@ -248,12 +262,13 @@ def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_di
 
 def start_from(source, run_dir):
     """A continued row's run begins as a copy of the earlier row's finished run (its evaluation
-    apart); training then extends it to the row's own epochs."""
+    apart); training then extends it to the row's own epochs. Returns an error string or None."""
     import shutil
     if not os.path.exists(os.path.join(source, "last.keras")):
-        raise SystemExit(f"error: {run_dir} continues {source}, which has not finished")
+        return f"it continues {source}, which has not finished"
     shutil.copytree(source, run_dir + ".tmp", ignore=shutil.ignore_patterns("eval", "tensorboard"), dirs_exist_ok=True)
     os.replace(run_dir + ".tmp", run_dir)
+    return None
 
 
 def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale, extra=None):
@@ -278,8 +293,8 @@ def _gpu_name():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    from deepcolor.config import parse_pairs
-    extra = parse_pairs(args.set, "set", str)
+    from deepcolor.config import parse_set
+    extra = parse_set(args.set)
     errors = replicate(args.report, args.scale, args.rows, args.seeds, args.out, args.runs, args.grid_photos,
                        args.page_only, extra=extra)
     return 1 if any(errors.values()) else 0

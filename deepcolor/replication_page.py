@@ -206,6 +206,9 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
     machine = next(iter(rows.values()))["machine"] if rows else {}
     first_row_of_run = {m["runs"][0]: name for name, m in reversed(list(rows.items()))}
     total = sum(train_seconds(os.path.join(out, "rows", name)) * rows[name]["seeds"] for name in first_row_of_run.values())
+    for row, source in protocol.continues.get(scale, {}).items():  # its history holds the epochs it continued
+        if row in rows and source in rows:
+            total -= train_seconds(os.path.join(out, "rows", source)) * rows[row]["seeds"]
     env = "".join(f"{v}=<folder> " for v in protocol.env.get(scale, ()))
     lines = [
         f"# Replication of {report_title(report)}, {scale} scale", "",

@@ -54,6 +54,15 @@ def test_scaled_protocols_name_their_folders_and_flags_reach_train(monkeypatch, 
     assert "--cache-embeddings" in argv and argv[argv.index("--lr") + 1] == "0.5"
     assert argv[argv.index("--model-option") + 1] == "extractor_size=75"
     assert train_argv("a", "cpu", {"cache_embeddings": False}, "runs/x", 0) == ["--experiment", "a", "--out", "runs/x", "--seed", "0"]
+    # --set: JSON values (on/off flags switch both ways), - or _ in names, model options add up.
+    from deepcolor.config import ConfigError, parse_set
+    extra = parse_set(["cache-embeddings=false", "model_option=extractor_seed=2", "batch_size=8"])
+    assert extra == {"cache_embeddings": False, "model_option": "extractor_seed=2", "batch_size": 8}
+    argv = train_argv("a", "cpu", scale_overrides(proto, "cpu", extra), "runs/x", 0)
+    assert "--cache-embeddings" not in argv and argv[argv.index("--batch-size") + 1] == "8"
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--model-option"] == ["extractor_size=75", "extractor_seed=2"]
+    with pytest.raises(ConfigError, match="not a train flag"):
+        parse_set(["learning_rate=1"])
     # 002's 30-epoch rows continue their 10-epoch rows at cpu scale.
     assert protocol("002")[0].continues["cpu"]["deepcolor_unet_30ep"] == "deepcolor_unet_10ep"
 

@@ -54,7 +54,7 @@ PROTOCOL = Protocol(
     notes={"cpu": [
         f"Data: {CPU['max_samples']:,} photos drawn by seed from `DEEPCOLOR_PHOTOS` and `DEEPCOLOR_ADE20K` "
         "(an ImageNet sample, BSDS500 and ADE20K validation scenes) instead of Flickr8k's 8,000, split "
-        "75/15/10 as the report (900 / 180 / 120).",
+        "75/15/10 as the report (about 900 / 180 / 120, by a seeded hash).",
         f"{CPU['image_size']}×{CPU['image_size']} instead of 224×224 and {CPU['epochs']} epochs instead of 25 "
         "(ReduceLROnPlateau as the report): a VGG16 step costs about 2.5 s here at batch 16.",
         "VGG16 starts from random weights (no ImageNet weights can be fetched here); the report's per-layer "

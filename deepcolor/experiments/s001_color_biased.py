@@ -53,7 +53,7 @@ def _row(name):
 PROTOCOL = Protocol(
     metric="mse_target", metric_label="val MSE (a, b / 128)", figure="val MSE", split="val", metric_size=256,
     overrides={"cpu": {}, "paper": {}}, seeds={"smoke": 1, "cpu": 1, "paper": 1},
-    env={"cpu": ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")},
+    env={scale: ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K") for scale in ("cpu", "paper")},
     notes={"cpu": [
         "The paper's protocol: 2,000 batches of 4 at 256×256 letterboxed per model, Adam 1e-3, MSE on a, b / 128; "
         "the two combined rows are the means of their members' predictions (no training). One seed: six models "
