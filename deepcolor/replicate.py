@@ -192,7 +192,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     # Members of a selected ensemble row are needed too, and the row a selected row continues.
     continues = protocol.continues.get(scale, {})
     needed = {m for e in selected for m in e.config.model.ensemble} | {continues[e.name] for e in selected if e.name in continues}
-    selected += [e for e in experiments if e.name in needed and e not in selected]
+    selected = [e for e in experiments if e in selected or e.name in needed]  # table order: sources first
     errors, started = {}, time.time()
     for run_name, config, names in ([] if page_only else plan(selected, protocol, scale, extra)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
@@ -208,7 +208,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             if config.model.ensemble:
                 members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale, extra)
                            for m in config.model.ensemble]
-            source = next((continues[n] for n in names if n in continues), None)
+            source = next((continues[n] for n in names if continues.get(n, n) not in names), None)
             if source and not os.path.exists(run_dir):
                 error = start_from(_trained_run_of(source, runs_dir, seed, selected, protocol, scale, extra), run_dir)
                 if error:

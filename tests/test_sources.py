@@ -343,3 +343,11 @@ def test_several_sources_combine_with_unique_ids_and_a_stable_split(tmp_path):
     assert len(resolve_source(spec, 5, 0)) == 5
     with pytest.raises(SystemExit, match="same name"):
         resolve_source(f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'photos'}")
+
+
+def test_a_local_folder_holding_one_split_is_read_whole(tmp_path):
+    # imagefolder infers the split from file names: ADE20K's ADE_val_*.jpg are all "validation".
+    for k in range(4):
+        images.write(str(tmp_path / "ade" / f"ADE_val_{k:08d}.jpg"), images.photo(20, 30, seed=k), fmt="JPEG")
+    records = resolve_source(f"ade20k:{tmp_path / 'ade'}")
+    assert len(records) == 4 and all(r.id.startswith("ade20k/validation/") for r in records)
