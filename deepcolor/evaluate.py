@@ -64,7 +64,8 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     from deepcolor.data.pipeline import resized_images
     from deepcolor.data.split import parse_fractions
     from deepcolor.encodings import Rgb01, get_encoding
-    from deepcolor.inference import colorize_uint8, decode, gray_uint8, to_uint8
+    from deepcolor.image_ops import to_uint8
+    from deepcolor.inference import colorize_uint8, decode, gray_uint8
     from deepcolor.metrics import ColorizationMetrics
 
     from deepcolor.api import load

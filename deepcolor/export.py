@@ -4,8 +4,9 @@ Uses Keras's ExportArchive (the machinery behind `model.export`) with two endpoi
 pre- and post-processing run inside the graph, so serving needs no DeepColor code:
 - ``serve`` (also ``serving_default``): one uint8 image [H, W, C], C = 1 (gray), 3 (RGB) or 2/4
   (alpha is dropped), any H and W -> colorized uint8 RGB [H, W, 3] of the same size.
-- ``serve_encoded``: the bytes of a JPEG/PNG/BMP/GIF/WebP file -> colorized uint8 RGB [H, W, 3]
-  (EXIF orientation is not applied here; `deepcolor.colorize` does apply it). Files whose JPEG/PNG/
+- ``serve_encoded``: the bytes of a JPEG/PNG/BMP/GIF/WebP file -> colorized uint8 RGB [H, W, 3],
+  upright: a JPEG's EXIF orientation is applied in the graph, as `deepcolor.colorize` applies it
+  (other formats' rare EXIF tags are not read in-graph). Files whose JPEG/PNG/
   GIF/BMP header announces more than --max-pixels are refused before decoding (an error naming
   the limit), so a decompression bomb never allocates.
 
@@ -41,8 +42,8 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     import keras
     import tensorflow as tf
     from deepcolor import runs
-    from deepcolor.data.pipeline import decode_bytes
     from deepcolor.encodings import get_encoding
+    from deepcolor.image_ops import decode_upright
     from deepcolor.inference import as_rgb, colorize_uint8
 
     from deepcolor.api import load
@@ -57,7 +58,7 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="encoded_image")])
     def serve_encoded(data):
-        return colorize_uint8(model, encoding, decode_bytes(data, max_pixels), size, resize, border, decoding)
+        return colorize_uint8(model, encoding, decode_upright(data, max_pixels=max_pixels), size, resize, border, decoding)
 
     archive = keras.export.ExportArchive()
     archive.track(model)

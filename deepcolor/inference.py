@@ -13,7 +13,7 @@ tints a thin frame along them.
 import tensorflow as tf
 
 from deepcolor import color
-from deepcolor.data.pipeline import letterbox_box, resize_image
+from deepcolor.image_ops import letterbox_box, resize_image, to_uint8
 
 
 def _model_input(encoding, rgb, image_size, resize, margin):
@@ -77,10 +77,6 @@ def recombine_uint8(encoding, image, chroma):
     """Upsamples chroma to the uint8 image's size and puts it on the image's own lightness."""
     chroma = tf.image.resize(chroma, tf.shape(image)[1:3], method="bilinear")
     return encoding.compose_uint8(color.lab_lightness_from_uint8(image), chroma)
-
-
-def to_uint8(rgb01):
-    return tf.cast(tf.round(tf.clip_by_value(rgb01, 0.0, 1.0) * 255.0), tf.uint8)
 
 
 def colorize_uint8(model, encoding, image, image_size, resize="squash", border=0.0, decoding=None):

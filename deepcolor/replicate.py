@@ -43,6 +43,9 @@ def build_parser():
     p.add_argument("--out", default=None, help="the report's results folder (default: results/REPORT[_SCALE])")
     p.add_argument("--runs", default=None, help="where the training runs go (default: runs/replicate/REPORT_SCALE)")
     p.add_argument("--grid-photos", type=int, default=6, help="test photos in the sample grid (default: 6)")
+    p.add_argument("--set", action="append", default=[], metavar="FLAG=VALUE",
+                   help="a train flag for every row, e.g. --set data=shards:/content/drive/shards/002 (repeatable; "
+                        "recorded in each row's config.json; default: none)")
     p.add_argument("--page-only", action="store_true", help="rewrite the page from the finished rows; train nothing")
     add_debug_flag(p)
     return p
@@ -52,38 +55,54 @@ def build_parser():
 # Planning: rows -> unique training configs
 
 
-def row_settings(experiment, protocol, scale):
-    """The row's training settings at this scale (what identifies its training run)."""
-    settings = dict(experiment.settings)
-    if scale == "smoke":
-        settings = dict(experiment.smoke_settings())
-    settings.update(protocol.overrides.get(scale, {}))
-    return settings
+def scale_overrides(protocol, scale, extra=None):
+    """Train flags set on every row: the protocol's for the scale, then --set's (model options add up)."""
+    merged = dict(protocol.overrides.get(scale, {}))
+    for key, value in (extra or {}).items():
+        if key == "model_option" and key in merged:
+            value = [*_as_list(merged[key]), *_as_list(value)]
+        merged[key] = value
+    return merged
 
 
-def config_key(settings):
-    body = json.dumps({k: v for k, v in sorted(settings.items()) if k != "ensemble"}, sort_keys=True, default=str)
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def row_config(experiment, protocol, scale, extra=None):
+    """The row's training config at this scale (what identifies its training run)."""
+    config = experiment.smoke_config() if scale == "smoke" else experiment.config
+    return config.override(scale_overrides(protocol, scale, extra))
+
+
+def config_key(config):
+    body = json.dumps({k: v for k, v in sorted(config.flags().items()) if k != "ensemble"}, sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
-def plan(experiments, protocol, scale):
-    """[(run_name, settings, [row names])]: one entry per distinct training config (ensembles apart)."""
+def plan(experiments, protocol, scale, extra=None):
+    """[(run_name, config, [row names])]: one entry per distinct training config (ensembles apart)."""
     groups = {}
     for experiment in experiments:
-        settings = row_settings(experiment, protocol, scale)
-        key = "ensemble:" + experiment.name if settings.get("ensemble") else config_key(settings)
+        config = row_config(experiment, protocol, scale, extra)
+        key = "ensemble:" + experiment.name if config.model.ensemble else config_key(config)
         if key not in groups:
-            groups[key] = (experiment.name, settings, [])
+            groups[key] = (experiment.name, config, [])
         groups[key][2].append(experiment.name)
     # Trained rows first: ensembles need their members.
-    return sorted(groups.values(), key=lambda g: bool(g[1].get("ensemble")))
+    return sorted(groups.values(), key=lambda g: bool(g[1].model.ensemble))
 
 
 def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
     """The train command of one row: its experiment (shrunk by --smoke), the scale's overrides."""
     argv = ["--experiment", name, "--out", run_dir, "--seed", str(seed)] + (["--smoke"] if scale == "smoke" else [])
     for key, value in overrides.items():
-        argv += [f"--{key.replace('_', '-')}", str(value)]
+        flag = f"--{key.replace('_', '-')}"
+        if isinstance(value, bool):  # an on/off flag: present or absent
+            argv += [flag] if value else []
+        else:
+            for item in _as_list(value):  # a repeatable flag (--model-option) once per value
+                argv += [flag, str(item)]
     if member_dirs:
         argv += ["--ensemble", ",".join(member_dirs)]
     return argv
@@ -108,7 +127,7 @@ def run_step(function, argv, eager):
         tf.config.run_functions_eagerly(False)
 
 
-def train_and_evaluate(name, settings, scale, run_dir, seed, protocol, member_dirs=None, log=print):
+def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, log=print, extra=None):
     """One seed of one config: train (or build the ensemble), then evaluate. Returns (metrics, error)."""
     import keras
     from deepcolor import evaluate as evaluate_cli, runs, train as train_cli
@@ -118,7 +137,7 @@ def train_and_evaluate(name, settings, scale, run_dir, seed, protocol, member_di
         return done, None
     eager = scale == "smoke"  # two steps: running eagerly beats tracing (see experiments/__main__.py)
     started = time.time()
-    argv = train_argv(name, scale, protocol.overrides.get(scale, {}), run_dir, seed, member_dirs)
+    argv = train_argv(name, scale, scale_overrides(protocol, scale, extra), run_dir, seed, member_dirs)
     error = run_step(train_cli.main, argv, eager)
     if error is None:
         eval_argv = ["--run", run_dir, "--split", protocol.split if scale != "smoke" else "auto",
@@ -148,8 +167,9 @@ def summarize(per_seed, protocol):
 
 
 def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=None, grid_photos=6,
-              page_only=False, log=print):
-    """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}."""
+              page_only=False, log=print, extra=None):
+    """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}.
+    extra: train flags for every row (--set)."""
     from deepcolor import runs
     from deepcolor.experiments import REPORTS, protocol as get_protocol, seeds_for
     if report not in REPORTS:
@@ -161,15 +181,20 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         unknown = sorted(set(rows) - {e.name for e in experiments})
         if unknown:
             raise SystemExit(f"error: not rows of report {report}: {', '.join(unknown)}")
+    missing = [v for v in protocol.env.get(scale, ()) if not os.path.isdir(os.environ.get(v, ""))]
+    if missing and not page_only:
+        raise SystemExit(f"error: report {report} at {scale} scale reads its photos from folders named by "
+                         f"{', '.join(protocol.env[scale])}; not set to a folder: {', '.join(missing)}")
     out = out or os.path.join("results", report if scale == "cpu" else f"{report}_{scale}")
     runs_dir = runs_dir or os.path.join("runs", "replicate", f"{report}_{scale}")
     os.makedirs(os.path.join(out, "rows"), exist_ok=True)
     selected = [e for e in experiments if not rows or e.name in rows]
-    # Members of a selected ensemble row are needed too.
-    needed = {m for e in selected for m in filter(None, e.settings.get("ensemble", "").split(","))}
-    selected += [e for e in experiments if e.name in needed and e not in selected]
+    # Members of a selected ensemble row are needed too, and the row a selected row continues.
+    continues = protocol.continues.get(scale, {})
+    needed = {m for e in selected for m in e.config.model.ensemble} | {continues[e.name] for e in selected if e.name in continues}
+    selected = [e for e in experiments if e in selected or e.name in needed]  # table order: sources first
     errors, started = {}, time.time()
-    for run_name, settings, names in ([] if page_only else plan(selected, protocol, scale)):
+    for run_name, config, names in ([] if page_only else plan(selected, protocol, scale, extra)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
         stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
         kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
@@ -180,10 +205,16 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         for seed in range(len(kept), n_seeds):
             run_dir = os.path.join(runs_dir, f"{run_name}_s{seed}")
             members = None
-            if settings.get("ensemble"):
-                members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale)
-                           for m in settings["ensemble"].split(",")]
-            metrics, error = train_and_evaluate(run_name, settings, scale, run_dir, seed, protocol, members, log)
+            if config.model.ensemble:
+                members = [_trained_run_of(m, runs_dir, seed, selected, protocol, scale, extra)
+                           for m in config.model.ensemble]
+            source = next((continues[n] for n in names if continues.get(n, n) not in names), None)
+            if source and not os.path.exists(run_dir):
+                error = start_from(_trained_run_of(source, runs_dir, seed, selected, protocol, scale, extra), run_dir)
+                if error:
+                    log(f"FAIL {run_name} seed {seed}: {error}")
+                    break
+            metrics, error = train_and_evaluate(run_name, scale, run_dir, seed, protocol, members, log, extra)
             if error:
                 break
             per_seed.append({k: metrics[k] for k in ("rows", "split", "images", "checkpoint")})
@@ -192,7 +223,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             errors[name] = error
         if error or not per_seed:
             continue
-        write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs, protocol)
+        write_rows(out, report, scale, run_name, names, config, per_seed, run_dirs, protocol)
     from deepcolor.replication_page import write_page
     write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=time.time() - started)
     failed = {k: v for k, v in errors.items() if v}
@@ -200,7 +231,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     return errors
 
 
-def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs, protocol):
+def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_dirs, protocol):
     """rows/ROW/{metrics.json, history.csv, config.json} for every row name of one training config."""
     from deepcolor import runs
     summary = summarize(per_seed, protocol)
@@ -219,7 +250,7 @@ def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs
         if config or not os.path.exists(os.path.join(folder, "config.json")):
             runs.write_json(os.path.join(folder, "config.json"), {
                 "row": name, "trained_as": run_name, "rows_sharing_this_training": names, "scale": scale,
-                "settings": config["settings"] if config else settings,
+                "settings": config["settings"] if config else row_config.flags(),
                 "command": f"python -m deepcolor.replicate {report} --scale {scale}"})
         old_seconds = previous.get("train_seconds", [])
         seconds = [s if s is not None else (old_seconds[k] if k < len(old_seconds) else None)
@@ -229,9 +260,20 @@ def write_rows(out, report, scale, run_name, names, settings, per_seed, run_dirs
             "split": per_seed[0]["split"], "images": per_seed[0]["images"], "per_seed": per_seed})
 
 
-def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale):
+def start_from(source, run_dir):
+    """A continued row's run begins as a copy of the earlier row's finished run (its evaluation
+    apart); training then extends it to the row's own epochs. Returns an error string or None."""
+    import shutil
+    if not os.path.exists(os.path.join(source, "last.keras")):
+        return f"it continues {source}, which has not finished"
+    shutil.copytree(source, run_dir + ".tmp", ignore=shutil.ignore_patterns("eval", "tensorboard"), dirs_exist_ok=True)
+    os.replace(run_dir + ".tmp", run_dir)
+    return None
+
+
+def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale, extra=None):
     """The run directory that trained `row` (it may have been trained under another row's name)."""
-    for run_name, settings, names in plan(experiments, protocol, scale):
+    for run_name, _, names in plan(experiments, protocol, scale, extra):
         if row in names:
             return os.path.join(runs_dir, f"{run_name}_s{seed}")
     raise SystemExit(f"error: ensemble member {row} is not a row of this report")
@@ -251,8 +293,10 @@ def _gpu_name():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from deepcolor.config import parse_set
+    extra = parse_set(args.set)
     errors = replicate(args.report, args.scale, args.rows, args.seeds, args.out, args.runs, args.grid_photos,
-                       args.page_only)
+                       args.page_only, extra=extra)
     return 1 if any(errors.values()) else 0
 
 

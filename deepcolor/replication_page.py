@@ -206,11 +206,14 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
     machine = next(iter(rows.values()))["machine"] if rows else {}
     first_row_of_run = {m["runs"][0]: name for name, m in reversed(list(rows.items()))}
     total = sum(train_seconds(os.path.join(out, "rows", name)) * rows[name]["seeds"] for name in first_row_of_run.values())
-    env = {"003": "DEEPCOLOR_CIFAR10=<folder> ", "001": "DEEPCOLOR_PHOTOS=<folder> DEEPCOLOR_ADE20K=<folder> "}
+    for row, source in protocol.continues.get(scale, {}).items():  # its history holds the epochs it continued
+        if row in rows and source in rows:
+            total -= train_seconds(os.path.join(out, "rows", source)) * rows[row]["seeds"]
+    env = "".join(f"{v}=<folder> " for v in protocol.env.get(scale, ()))
     lines = [
         f"# Replication of {report_title(report)}, {scale} scale", "",
         "Made by one command (it trains the missing rows, then rewrites this page from their files):", "",
-        "```bash", f"{env.get(report, '') if scale != 'smoke' else ''}python -m deepcolor.replicate {report} --scale {scale}",
+        "```bash", f"{env}python -m deepcolor.replicate {report} --scale {scale}",
         "```", "",
         "## Protocol", "",
         f"- Rows: {len(rows)} of {len(experiments)} done; rows with identical settings are trained once and "
@@ -242,6 +245,8 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
         "",
         claims, "",
     ]
+    if protocol.at_paper_scale and scale != "paper":
+        lines += ["## At the paper's scale", "", *[f"- {line}" for line in protocol.at_paper_scale], ""]
     if has_curves:
         lines += ["## Loss curves", "", "![loss curves of every row](loss_curves.png)", ""]
     if has_grid:

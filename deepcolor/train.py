@@ -12,21 +12,22 @@ import shutil
 import sys
 import time
 
+from deepcolor.config import FLAGS, TrainConfig
 from deepcolor.runs import add_debug_flag, run_cli, prog_name
-from deepcolor.data.images import DEFAULT_MAX_PIXELS
-from deepcolor.data.pipeline import RESIZE_MODES
+from deepcolor.image_ops import RESIZE_MODES
 from deepcolor.data.sources import SOURCES_HELP
 from deepcolor.experiments import report_title
 
-# Settings that must not change when a run resumes (changing them would silently mix two runs).
+# Flags that must not change when a run resumes (changing them would silently mix two runs).
 RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
                 "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers",
-                "weight_decay", "train_fraction", "rebalance", "augment", "init_from")
+                "weight_decay", "train_fraction", "rebalance", "augment", "init_from", "cache_embeddings")
 OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
 LR_SCHEDULES = ("constant", "halve_every_2", "plateau", "cosine")
 
 
 def build_parser():
+    D = TrainConfig().flags()  # the defaults are the default config's
     p = argparse.ArgumentParser(
         prog=prog_name("deepcolor.train"), description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -37,87 +38,90 @@ def build_parser():
     p.add_argument("--smoke", action="store_true",
                    help="shrink the run to seconds (32px, 1 epoch of 2 steps, 40 sample photos, "
                         "--weights none) to check that it works end to end")
-    p.add_argument("--arch", default="unet", help="model architecture (see deepcolor/models)")
-    p.add_argument("--ensemble", default="",
+    p.add_argument("--arch", default=D["arch"], help="model architecture (see deepcolor/models)")
+    p.add_argument("--ensemble", default=D["ensemble"],
                    help="instead of training, average these finished runs (comma-separated run "
                         f"directories or experiment names): {report_title('001')}'s combined models")
-    p.add_argument("--ensemble-weights", default="", help="weights of the --ensemble members (default: equal)")
+    p.add_argument("--ensemble-weights", default=D["ensemble_weights"], help="weights of the --ensemble members (default: equal)")
     p.add_argument("--encoding", default=None,
                    help="target encoding: rgb01, rgb_pm1, ab_pm1, uv01 (default: the arch's own)")
-    p.add_argument("--data", default="sample",
+    p.add_argument("--data", default=D["data"],
                    help="image source (default: sample, photos bundled with scikit-image); one of "
                         f"{SOURCES_HELP} (README: Data)")
-    p.add_argument("--max-samples", type=int, default=0,
+    p.add_argument("--max-samples", type=int, default=D["max_samples"],
                    help="use a seeded random subset of at most this many images (0 = all; hub sources: "
                         "5000, and per source for deepcolor_mix)")
-    p.add_argument("--split", default="0.8,0.1,0.1",
+    p.add_argument("--split", default=D["split"],
                    help="train,val,test fractions, or exact counts like 5000,500,1000; images are "
                         "assigned by a seeded hash of their id")
-    p.add_argument("--train-fraction", type=float, default=1.0,
+    p.add_argument("--train-fraction", type=float, default=D["train_fraction"],
                    help="train on a seeded subset of this fraction of the train split (000: half)")
-    p.add_argument("--image-size", type=int, default=256, help="training resolution (square)")
-    p.add_argument("--resize", default="squash", choices=RESIZE_MODES,
+    p.add_argument("--image-size", type=int, default=D["image_size"], help="training resolution (square)")
+    p.add_argument("--resize", default=D["resize"], choices=RESIZE_MODES,
                    help="how photos become squares: squash (as the papers), crop, letterbox")
-    p.add_argument("--augment", default="none", choices=("none", "crop_flip"),
+    p.add_argument("--augment", default=D["augment"], choices=("none", "crop_flip"),
                    help="training augmentation: none (as the papers), or crop_flip (a random square crop of "
                         "64-100%% of each image's side, mirrored half the time; seeded per batch)")
-    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+    p.add_argument("--max-pixels", type=int, default=D["max_pixels"],
                    help="skip images with more pixels than this (decompression-bomb guard)")
-    p.add_argument("--epochs", type=int, default=10, help="total epochs of the run")
-    p.add_argument("--batch-size", type=int, default=16,
+    p.add_argument("--epochs", type=int, default=D["epochs"], help="total epochs of the run")
+    p.add_argument("--batch-size", type=int, default=D["batch_size"],
                    help=f"batch size ({report_title('002')} used 383, which needs a large GPU)")
-    p.add_argument("--lr", type=float, default=1e-4, help=f"learning rate ({report_title('002')}: 1e-4)")
-    p.add_argument("--loss", default="mse", choices=("mse", "mae", "huber", "cross_entropy"),
+    p.add_argument("--lr", type=float, default=D["lr"], help=f"learning rate ({report_title('002')}: 1e-4)")
+    p.add_argument("--loss", default=D["loss"], choices=("mse", "mae", "huber", "cross_entropy"),
                    help="training loss (huber: delta 1); cross_entropy for the classification encodings "
                         "ab_bins (soft-encoded, class-rebalanced) and uv_bins50")
-    p.add_argument("--rebalance", default="train", choices=("train", "prior", "none"),
+    p.add_argument("--rebalance", default=D["rebalance"], choices=("train", "prior", "none"),
                    help="class rebalancing of ab_bins (Zhang et al., lambda 0.5): from the training split's "
                         "ab histogram, from Zhang's ImageNet prior (313 bins only), or none")
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
+    p.add_argument("--optimizer", default=D["optimizer"], choices=OPTIMIZERS,
                    help=f"optimizer (sgd_momentum: momentum 0.9); {report_title('003')} compares them all")
-    p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES,
+    p.add_argument("--lr-schedule", default=D["lr_schedule"], choices=LR_SCHEDULES,
                    help="constant; halve_every_2 (004: lr halved every 2 epochs); plateau (000: "
                         "ReduceLROnPlateau on val_loss, patience 1, factor 0.1); cosine (per epoch, from "
                         "--lr down to 0 at --epochs)")
-    p.add_argument("--weight-decay", type=float, default=0.0,
+    p.add_argument("--weight-decay", type=float, default=D["weight_decay"],
                    help="decoupled weight decay of the optimizer (0 = none, as 000's best model)")
-    p.add_argument("--lr-multipliers", default="",
+    p.add_argument("--lr-multipliers", default=D["lr_multipliers"],
                    help="per-variable learning rates as PREFIX=FACTOR,... on variable paths (000: "
                         "block=0.003 gives VGG16 3e-6 next to 1e-3); Adam only")
-    p.add_argument("--weights", default="auto",
+    p.add_argument("--weights", default=D["weights"],
                    help="pretrained weights: auto (= imagenet for the keras.applications backbones of "
                         "densenet, mobilenet, vgg16_regression, koalarization; none otherwise), imagenet "
                         "(Keras download, cached in ~/.keras; fails in seconds offline), none, or a local "
                         "file (a Keras weights file; for resnet18 an .npz of torchvision's state_dict)")
-    p.add_argument("--init-from", default="",
+    p.add_argument("--init-from", default=D["init_from"],
                    help="start from these weights (warm start; a fresh optimizer): a preset name such as "
                         "default, a preset folder, a run directory or a .keras file of the same --arch and "
                         "--model-option, e.g. to fine-tune the default model on your own photos")
     p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                    help="model constructor option, repeatable, e.g. extractor=inception_v3, "
                         "hidden_layers=2, upsampling=bilinear, output_activation=relu")
-    p.add_argument("--steps-per-epoch", type=int, default=0,
+    p.add_argument("--steps-per-epoch", type=int, default=D["steps_per_epoch"],
                    help="train steps per epoch (0 = one pass over the training split)")
-    p.add_argument("--steps-per-execution", type=int, default=1,
+    p.add_argument("--steps-per-execution", type=int, default=D["steps_per_execution"],
                    help="train steps run per call into the compiled graph (Keras steps_per_execution): "
                         "large values cut the per-step overhead of small models such as 003's MLP")
-    p.add_argument("--seed", type=int, default=0, help="seed for the split, shuffling and weights")
+    p.add_argument("--seed", type=int, default=D["seed"], help="seed for the split, shuffling and weights")
     p.add_argument("--deterministic", action="store_true",
                    help="enable TensorFlow op determinism (slower; bit-reproducible runs)")
-    p.add_argument("--jit", default="auto", choices=("auto", "on", "off"),
+    p.add_argument("--jit", default=D["jit"], choices=("auto", "on", "off"),
                    help="XLA compilation: auto = on with a GPU, off on CPU (where it was ~6x slower)")
-    p.add_argument("--mixed-precision", default="off", choices=("off", "auto", "bf16", "fp16"),
+    p.add_argument("--mixed-precision", default=D["mixed_precision"], choices=("off", "auto", "bf16", "fp16"),
                    help="mixed precision: auto = bf16 on GPUs that support it, fp16 on older ones, "
                         "off on CPU; outputs and loss stay float32")
-    p.add_argument("--strategy", default="auto", choices=("auto", "one_device", "mirrored", "multiworker", "tpu"),
+    p.add_argument("--strategy", default=D["strategy"], choices=("auto", "one_device", "mirrored", "multiworker", "tpu"),
                    help="tf.distribute strategy; --batch-size is the global batch, split across replicas "
                         "(auto = mirrored over several GPUs, else one device)")
-    p.add_argument("--cpu-devices", type=int, default=1,
+    p.add_argument("--cpu-devices", type=int, default=D["cpu_devices"],
                    help="split the CPU into this many logical devices (multi-replica runs without GPUs)")
-    p.add_argument("--color-on", default="auto", choices=("auto", "device", "pipeline"),
+    p.add_argument("--color-on", default=D["color_on"], choices=("auto", "device", "pipeline"),
                    help="where the color conversion runs: in the tf.data pipeline (CPU) or inside the "
                         "training step on the accelerator (auto = device when a GPU is present)")
-    p.add_argument("--cache", default="memory", choices=("memory", "none"),
+    p.add_argument("--cache-embeddings", action="store_true",
+                   help="compute the frozen feature extractor's vector once per image instead of at every "
+                        "step (koalarization: the same losses, the extractor's cost paid once)")
+    p.add_argument("--cache", default=D["cache"], choices=("memory", "none"),
                    help="cache decoded, resized uint8 images in memory after the first epoch")
     p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
     p.add_argument("--overwrite", action="store_true",
@@ -126,108 +130,86 @@ def build_parser():
     return p
 
 
-def resolve_settings(args):
-    from deepcolor.models import get_arch
-    from deepcolor.data.split import parse_fractions
-    arch = get_arch(args.arch)
-    settings = vars(args).copy()
-    settings["encoding"] = args.encoding or arch.encoding
-    settings["out"] = args.out or os.path.join("runs", args.arch)
-    parse_fractions(args.split)
-    settings["model_option"] = sorted(args.model_option)
-    options = model_options(settings)
-    if settings["weights"] == "auto":
-        settings["weights"] = "imagenet" if arch.backbone else "none"
-    if arch.backbone and not settings["ensemble"]:  # an unreachable download fails now, not after the data
-        from deepcolor.models.backbones import keras_weights_argument
-        keras_weights_argument(settings["weights"], options.get("extractor", arch.backbone))
-    lr_multipliers(settings)
-    if settings["lr_multipliers"] and settings["optimizer"] != "adam":
-        raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
-    if not 0.0 < settings["train_fraction"] <= 1.0:
-        raise SystemExit("error: --train-fraction must be in (0, 1]")
-    for name in ("epochs", "batch_size", "image_size"):
-        if settings[name] <= 0:
-            raise SystemExit(f"error: --{name.replace('_', '-')} must be positive")
-    return settings
+def given_flags(argv):
+    """The flags typed on the command line (not their defaults), by flag name. argparse leaves a
+    value already on the namespace alone unless the flag is given; repeatable flags start empty."""
+    parser, unset = build_parser(), object()
+    start = {name: [] if isinstance(value, list) else unset for name, value in vars(parser.parse_args([])).items()}
+    parsed = vars(parser.parse_args(argv, namespace=argparse.Namespace(**start)))
+    return {k: v for k, v in parsed.items() if k in FLAGS and v is not unset and v != []}
 
 
-def model_options(settings):
-    """--model-option KEY=VALUE list -> dict; values are JSON when they parse (2, true, null)."""
-    import json
-    options = {}
-    for item in settings["model_option"]:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"error: --model-option {item!r}: expected KEY=VALUE")
-        try:
-            options[key] = json.loads(value)
-        except ValueError:
-            options[key] = value
-    return options
-
-
-def lr_multipliers(settings):
-    out = {}
-    for item in filter(None, settings["lr_multipliers"].split(",")):
-        prefix, sep, factor = item.partition("=")
-        try:
-            out[prefix] = float(factor)
-        except ValueError:
-            raise SystemExit(f"error: --lr-multipliers {item!r}: expected PREFIX=FACTOR") from None
-        if not sep or not prefix:
-            raise SystemExit(f"error: --lr-multipliers {item!r}: expected PREFIX=FACTOR")
-    return out
-
-
-def make_optimizer(settings):
-    import keras
-    from deepcolor.optimizers import LayerwiseAdam
-    lr, name = settings["lr"], settings["optimizer"]
-    decay = {"weight_decay": settings["weight_decay"]} if settings["weight_decay"] else {}
-    if name == "adam":
-        multipliers = lr_multipliers(settings)
-        if multipliers:
-            return LayerwiseAdam(lr, lr_multipliers=multipliers, **decay)
-        return keras.optimizers.Adam(lr, **decay)
-    if name == "sgd":
-        return keras.optimizers.SGD(lr, **decay)
-    if name == "sgd_momentum":
-        return keras.optimizers.SGD(lr, momentum=0.9, **decay)
-    return keras.optimizers.RMSprop(lr, **decay)
-
-
-def parse_args(argv):
-    """Flags, with a named experiment's settings (or --smoke's) as the defaults under them."""
+def parse_config(argv):
+    """(config, args): a named experiment's config (or --smoke's, or the defaults) with the flags
+    given on the command line applied over it."""
     from deepcolor.experiments import SMOKE, get_experiment, listing
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.list_experiments:
         print(listing())
         raise SystemExit(0)
-    if args.experiment or args.smoke:
-        experiment = get_experiment(args.experiment) if args.experiment else None
-        if experiment:
-            defaults = experiment.smoke_settings() if args.smoke else dict(experiment.settings)
-            defaults.setdefault("out", os.path.join("runs", experiment.name + ("_smoke" if args.smoke else "")))
-        else:
-            defaults = dict(SMOKE)
-        parser.set_defaults(**defaults)
-        args = parser.parse_args(argv)
-    return args
+    config = TrainConfig()
+    if args.experiment:
+        experiment = get_experiment(args.experiment)
+        config = (experiment.smoke_config() if args.smoke else experiment.config).replace(run={
+            "experiment": experiment.name, "out": os.path.join("runs", experiment.name + ("_smoke" if args.smoke else ""))})
+    elif args.smoke:
+        config = config.override(SMOKE)
+    return resolve_config(config.override(given_flags(argv))), args
 
 
-def schedule_callbacks(settings):
+def resolve_config(config):
+    """Fills what depends on the arch (encoding, weights, run directory) and checks values now,
+    before any data is read."""
+    from deepcolor.models import get_arch
+    from deepcolor.data.split import parse_fractions
+    m = config.model
+    arch = get_arch(m.arch)
+    weights = ("imagenet" if arch.backbone else "none") if m.weights == "auto" else m.weights
+    config = config.replace(model={"encoding": m.encoding or arch.encoding, "weights": weights},
+                            run={"out": config.run.out or os.path.join("runs", m.arch)})
+    parse_fractions(config.data.split)
+    if arch.backbone and not m.ensemble:  # an unreachable download fails now, not after the data
+        from deepcolor.models.backbones import keras_weights_argument
+        keras_weights_argument(weights, m.options.get("extractor", arch.backbone))
+    if config.optimizer.lr_multipliers and config.optimizer.name != "adam":
+        raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
+    if config.run.cache_embeddings and config.data.augment != "none":
+        raise SystemExit("error: --cache-embeddings needs --augment none (a random crop changes the image's vector)")
+    if not 0.0 < config.data.train_fraction <= 1.0:
+        raise SystemExit("error: --train-fraction must be in (0, 1]")
+    for flag, value in (("epochs", config.run.epochs), ("batch-size", config.run.batch_size),
+                        ("image-size", config.data.image_size)):
+        if value <= 0:
+            raise SystemExit(f"error: --{flag} must be positive")
+    return config
+
+
+def make_optimizer(opt):
+    """The optimizer section -> a Keras optimizer (LayerwiseAdam for per-variable rates)."""
     import keras
-    if settings["lr_schedule"] == "halve_every_2":
-        base = settings["lr"]  # a function of the epoch alone, so a resumed run gets the same rate
+    from deepcolor.optimizers import LayerwiseAdam
+    decay = {"weight_decay": opt.weight_decay} if opt.weight_decay else {}
+    if opt.name == "adam":
+        if opt.lr_multipliers:
+            return LayerwiseAdam(opt.lr, lr_multipliers=dict(opt.lr_multipliers), **decay)
+        return keras.optimizers.Adam(opt.lr, **decay)
+    if opt.name == "sgd":
+        return keras.optimizers.SGD(opt.lr, **decay)
+    if opt.name == "sgd_momentum":
+        return keras.optimizers.SGD(opt.lr, momentum=0.9, **decay)
+    return keras.optimizers.RMSprop(opt.lr, **decay)
+
+
+def schedule_callbacks(opt, epochs):
+    import keras
+    if opt.lr_schedule == "halve_every_2":
+        base = opt.lr  # a function of the epoch alone, so a resumed run gets the same rate
         return [keras.callbacks.LearningRateScheduler(lambda epoch, lr: base * 0.5 ** (epoch // 2))]
-    if settings["lr_schedule"] == "cosine":
-        import math as _math
-        base, total = settings["lr"], settings["epochs"]
+    if opt.lr_schedule == "cosine":
+        base = opt.lr
         return [keras.callbacks.LearningRateScheduler(
-            lambda epoch, lr: base * 0.5 * (1 + _math.cos(_math.pi * min(epoch, total) / total)))]
-    if settings["lr_schedule"] == "plateau":
+            lambda epoch, lr: base * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs)))]
+    if opt.lr_schedule == "plateau":
         return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=1, verbose=1)]
     return []
 
@@ -252,19 +234,20 @@ def warm_start(model, source):
     print(f"weights initialised from {source}")
 
 
-def prepare_run_dir(settings):
-    """Creates (or checks, for a resume) the run directory; returns the previous config or None."""
+def prepare_run_dir(config, overwrite=False):
+    """Creates (or checks, for a resume) the run directory; returns the previous config.json or None."""
     from deepcolor import runs
-    out = settings["out"]
-    if settings["overwrite"] and os.path.exists(out):
+    out = config.run.out
+    if overwrite and os.path.exists(out):
         shutil.rmtree(out)
     previous = runs.read_json(os.path.join(out, "config.json"))
     if previous is not None:
-        # A setting a run's config lacks did not exist when it was made; it cannot have differed.
-        changed = [k for k in RUN_IDENTITY
-                   if k in previous["settings"] and previous["settings"][k] != settings.get(k)]
+        # Both sides in one form (old runs spelled some values differently); a flag a run's config
+        # lacks did not exist when it was made, so it cannot have differed.
+        before, now = TrainConfig.from_flags(previous["settings"]).flags(), config.flags()
+        changed = [k for k in RUN_IDENTITY if k in previous["settings"] and before[k] != now[k]]
         if changed:
-            detail = ", ".join(f"{k}: {previous['settings'][k]!r} -> {settings.get(k)!r}" for k in changed)
+            detail = ", ".join(f"{k}: {before[k]!r} -> {now[k]!r}" for k in changed)
             raise SystemExit(f"error: {out} holds a run with other settings ({detail}); "
                              f"use --overwrite or another --out")
     try:
@@ -297,14 +280,15 @@ def check_free_space(out, params):
                          f"space or choose another --out")
 
 
-def select_devices(settings):
+def select_devices(config):
     """Resolves --jit and --mixed-precision against the hardware actually present."""
     import keras
     import tensorflow as tf
+    run = config.run
     gpus = tf.config.list_physical_devices("GPU")
-    jit = {"on": True, "off": False, "auto": bool(gpus)}[settings["jit"]]
+    jit = {"on": True, "off": False, "auto": bool(gpus)}[run.jit]
     policy = "float32"
-    mode = settings["mixed_precision"]
+    mode = run.mixed_precision
     if mode == "auto" and gpus:
         capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0))
         mode = "bf16" if capability >= (8, 0) else "fp16"
@@ -313,168 +297,195 @@ def select_devices(settings):
     elif mode == "fp16":
         policy = "mixed_float16"
     keras.mixed_precision.set_global_policy(policy)
-    color_on = settings["color_on"]
+    color_on = run.color_on
     if color_on == "auto":
-        color_on = "device" if gpus or settings["strategy"] == "tpu" else "pipeline"
-    if settings["encoding"] in CLASSIFICATION_ENCODINGS:
-        color_on = "pipeline"  # their losses need the encoded target, which the pipeline provides
+        color_on = "device" if gpus or run.strategy == "tpu" else "pipeline"
+    if config.model.encoding in CLASSIFICATION_ENCODINGS or run.cache_embeddings:
+        color_on = "pipeline"  # the encoded target / the cached vectors come with the pipeline's batches
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
 
 # ---------------------------------------------------------------------------------------- runtime
-def setup_runtime(settings):
+def setup_runtime(config):
     """Seeds, determinism, devices (XLA, mixed precision, where colours are computed) and the
     tf.distribute strategy; returns (devices, strategy)."""
     import keras
     import tensorflow as tf
     from deepcolor.distribute import make_strategy, split_cpu
-    split_cpu(settings["cpu_devices"])  # before anything makes TensorFlow start its devices
-    keras.utils.set_random_seed(settings["seed"])
-    if settings["deterministic"]:
+    run = config.run
+    split_cpu(run.cpu_devices)  # before anything makes TensorFlow start its devices
+    keras.utils.set_random_seed(run.seed)
+    if run.deterministic:
         tf.config.experimental.enable_op_determinism()
-    devices = select_devices(settings)
-    strategy = make_strategy(settings["strategy"])
+    devices = select_devices(config)
+    strategy = make_strategy(run.strategy)
     replicas = strategy.num_replicas_in_sync
-    if settings["batch_size"] % replicas:
-        raise SystemExit(f"error: --batch-size {settings['batch_size']} must be a multiple of the "
-                         f"{replicas} replicas of --strategy {settings['strategy']}")
+    if run.batch_size % replicas:
+        raise SystemExit(f"error: --batch-size {run.batch_size} must be a multiple of the "
+                         f"{replicas} replicas of --strategy {run.strategy}")
     devices.update(strategy=type(strategy).__name__, replicas=replicas)
     return devices, strategy
 
 
 # ------------------------------------------------------------------------------------------- data
-def load_data(settings):
+def load_data(config):
     """List -> subset -> split -> scan (bad files are reported and skipped, never fatal). Returns
     {"train": infos, "val": infos, "skipped": [...], "steps": steps per epoch}."""
     from deepcolor.data import resolve_source, scan_records, split_records, write_splits
     from deepcolor.data.split import hash_unit, parse_fractions
-    fractions = parse_fractions(settings["split"])
-    records = resolve_source(settings["data"], settings["max_samples"], settings["seed"])
-    splits = split_records(records, fractions, settings["seed"])
-    write_splits(os.path.join(settings["out"], "splits.json"), splits, fractions, settings["seed"])
+    data, seed = config.data, config.run.seed
+    fractions = parse_fractions(data.split)
+    records = resolve_source(data.source, data.max_samples, seed)
+    splits = split_records(records, fractions, seed)
+    write_splits(os.path.join(config.run.out, "splits.json"), splits, fractions, seed)
     usable, skipped = {}, []
     for name in ("train", "val"):
-        usable[name], bad = scan_records(splits[name], settings["max_pixels"])
+        usable[name], bad = scan_records(splits[name], data.max_pixels)
         skipped += [{"file": r.path, "split": name, "problem": p} for r, p in bad]
-    if settings["train_fraction"] < 1.0:  # a seeded subset of the train split (000's "half training set")
+    if data.train_fraction < 1.0:  # a seeded subset of the train split (000's "half training set")
         usable["train"] = [(r, i) for r, i in usable["train"]
-                           if hash_unit(f"{settings['seed']}|train_fraction", r.group) < settings["train_fraction"]]
+                           if hash_unit(f"{seed}|train_fraction", r.group) < data.train_fraction]
     for name in ("train", "val"):
         if not usable[name]:
             raise SystemExit(f"error: the {name} split has no usable images "
                              f"({len(splits[name])} listed); add images or change --split")
-    steps = settings["steps_per_epoch"] or math.ceil(len(usable["train"]) / settings["batch_size"])
+    steps = config.run.steps_per_epoch or math.ceil(len(usable["train"]) / config.run.batch_size)
     return {"train": [info for _, info in usable["train"]], "val": [info for _, info in usable["val"]],
             "skipped": skipped, "steps": steps}
 
 
-def write_config(settings, devices, data, previous):
+def write_config(config, args, devices, data, previous):
+    """config.json: the flat settings (the command-line form every run holds) and the typed sections."""
     from deepcolor import runs
-    config = {"settings": settings, "devices": devices, "versions": runs.package_versions(),
+    record = {"settings": {**config.flags(), "smoke": args.smoke}, "config": config.sections(),
+              "devices": devices, "versions": runs.package_versions(),
               "command": runs.command_line("deepcolor.train"),
               "started": previous["started"] if previous else time.strftime("%Y-%m-%dT%H:%M:%S"),
               "images": {"train": len(data["train"]), "val": len(data["val"])}, "skipped_files": data["skipped"]}
-    runs.write_json(os.path.join(settings["out"], "config.json"), config)
-    return config
+    runs.write_json(os.path.join(config.run.out, "config.json"), record)
+    return record
 
 
-def datasets(settings, data, devices, initial_epoch):
+def datasets(config, data, devices, initial_epoch, model):
     """The training and validation tf.data pipelines. The data order depends only on (seed, epoch):
     a resumed run sees what an uninterrupted one would."""
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.encodings import get_encoding
-    encoding, encode = get_encoding(settings["encoding"]), devices["color_on"] == "pipeline"
-    common = dict(resize=settings["resize"], cache=settings["cache"] == "memory", encode=encode)
-    train = training_dataset(data["train"], encoding, settings["image_size"], settings["batch_size"], shuffle=True,
-                             seed=settings["seed"], repeat=True, skip_batches=initial_epoch * data["steps"],
-                             augment=settings.get("augment", "none") == "crop_flip", **common)
-    val = training_dataset(data["val"], encoding, settings["image_size"], settings["batch_size"], shuffle=False,
-                           **common)
+    d, run = config.data, config.run
+    encoding, encode = get_encoding(config.model.encoding), devices["color_on"] == "pipeline"
+    common = dict(resize=d.resize, cache=d.cache == "memory", encode=encode)
+    features = {name: None for name in ("train", "val")}
+    if run.cache_embeddings:
+        features = {name: cached_embeddings(model, data[name], encoding, config) for name in features}
+    train = training_dataset(data["train"], encoding, d.image_size, run.batch_size, shuffle=True, seed=run.seed,
+                             repeat=True, skip_batches=initial_epoch * data["steps"],
+                             augment=d.augment == "crop_flip", features=features["train"], **common)
+    val = training_dataset(data["val"], encoding, d.image_size, run.batch_size, shuffle=False,
+                           features=features["val"], **common)
     return train, val
 
 
+def cached_embeddings(model, infos, encoding, config):
+    """--cache-embeddings: the frozen extractor's vector of every image, in `infos` order, computed
+    once from the same model input the training step would give it."""
+    from deepcolor.data.pipeline import training_dataset
+    started = time.time()
+    inputs = training_dataset(infos, encoding, config.data.image_size, config.run.batch_size, resize=config.data.resize,
+                              shuffle=False, cache=False).map(lambda gray, target: gray)
+    vectors = model.embedding_model().predict(inputs, verbose=0)
+    print(f"embeddings of {len(infos)} images computed once in {time.time() - started:.0f} s", flush=True)
+    return vectors
+
+
 # ---------------------------------------------------------------------------- model and optimizer
-def compile_model(model, optimizer, settings, devices, class_weights):
+def compile_model(model, optimizer, config, devices, class_weights):
     """The one compile: the loss belongs to the encoding; colours on the device wrap the model in
     a graph that computes the input and target from uint8 batches (what fit() drives)."""
     from deepcolor.device_colors import EncodedTargetLoss, on_device_model
-    options = dict(jit_compile=devices["jit_compile"], steps_per_execution=settings.get("steps_per_execution", 1))
-    model.compile(optimizer=optimizer, loss=_loss(settings["loss"], settings["encoding"], class_weights), **options)
+    m = config.model
+    options = dict(jit_compile=devices["jit_compile"], steps_per_execution=config.run.steps_per_execution)
+    model.compile(optimizer=optimizer, loss=_loss(m.loss, m.encoding, class_weights), **options)
+    if config.run.cache_embeddings:  # the same layers trained, the extractor's vector given
+        if not hasattr(model, "with_embedding_input"):
+            raise SystemExit(f"error: --cache-embeddings: {m.arch} has no frozen feature extractor (koalarization has)")
+        fitted = model.with_embedding_input()
+        fitted.compile(optimizer=model.optimizer, loss=model.loss, **options)
+        return fitted
     if devices["color_on"] != "device":
         return model
-    trainable = on_device_model(model, settings["encoding"])
-    trainable.compile(optimizer=model.optimizer, loss=EncodedTargetLoss(settings["encoding"], settings["loss"]), **options)
+    trainable = on_device_model(model, m.encoding)
+    trainable.compile(optimizer=model.optimizer, loss=EncodedTargetLoss(m.encoding, m.loss), **options)
     return trainable
 
 
-def model_and_optimizer(settings, devices, strategy, data, done_epochs):
+def model_and_optimizer(config, devices, strategy, data, done_epochs):
     """(model, what fit() drives, initial epoch): a finished run is extended from last.keras (its
     optimizer state included); a fresh or interrupted one is built (optionally warm-started from
     --init-from), and an interrupted one is then restored from its backup by fit()."""
     from deepcolor import runs
     from deepcolor.models import build_model
-    out, backup_dir = settings["out"], os.path.join(settings["out"], "backup")
-    _loss(settings["loss"], settings["encoding"])  # a loss that does not fit the encoding fails now
-    class_weights = ab_class_weights(settings, data["train"]) if settings["encoding"].startswith("ab_bins") else None
+    m, out = config.model, config.run.out
+    backup_dir = os.path.join(out, "backup")
+    _loss(m.loss, m.encoding)  # a loss that does not fit the encoding fails now
+    class_weights = ab_class_weights(config, data["train"]) if m.encoding.startswith("ab_bins") else None
     with strategy.scope():  # variables live on every replica
         if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
             model, _ = runs.load_model(out, "last", compile=True)
             optimizer, initial_epoch = model.optimizer, done_epochs
         else:
-            options = model_options(settings)
+            options = dict(m.options)
             if strategy.num_replicas_in_sync > 1:
                 options["synchronized_bn"] = True  # BatchNorm over the global batch
-            model = build_model(settings["arch"], settings["image_size"], settings["encoding"],
-                                weights=settings["weights"], **options)
+            model = build_model(m.arch, config.data.image_size, m.encoding, weights=m.weights, **options)
             initial_epoch = initial_epoch_from_backup(backup_dir)
-            if settings.get("init_from") and not initial_epoch:
-                warm_start(model, settings["init_from"])
-            optimizer = make_optimizer(settings)
-        trainable = compile_model(model, optimizer, settings, devices, class_weights)
+            if m.init_from and not initial_epoch:
+                warm_start(model, m.init_from)
+            optimizer = make_optimizer(config.optimizer)
+        trainable = compile_model(model, optimizer, config, devices, class_weights)
     check_free_space(out, model.count_params())
     return model, trainable, initial_epoch
 
 
 # ------------------------------------------------------------------------------------------ train
-def callbacks(settings, data, model):
+def callbacks(config, data, model):
     import keras
     from deepcolor.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
-    out, guard = settings["out"], NonFiniteLossGuard()
+    out, guard = config.run.out, NonFiniteLossGuard()
     return guard, [EpochSeeds(), guard, RunBackup(os.path.join(out, "backup"), guard),
-                   EpochHistory(out, settings["batch_size"] * data["steps"], guard),
+                   EpochHistory(out, config.run.batch_size * data["steps"], guard),
                    BestCheckpoint(out, guard, model_to_save=model),
                    keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
-                   *schedule_callbacks(settings)]
+                   *schedule_callbacks(config.optimizer, config.run.epochs)]
 
 
-def fit(trainable, train_ds, val_ds, settings, data, initial_epoch, callback_list):
-    out = settings["out"]
+def fit(trainable, train_ds, val_ds, config, data, initial_epoch, callback_list):
+    out = config.run.out
     try:
-        trainable.fit(train_ds, validation_data=val_ds, epochs=settings["epochs"], steps_per_epoch=data["steps"],
+        trainable.fit(train_ds, validation_data=val_ds, epochs=config.run.epochs, steps_per_epoch=data["steps"],
                       initial_epoch=initial_epoch, callbacks=callback_list, verbose=1 if sys.stdout.isatty() else 2)
     except OSError as e:  # disk full or the directory vanished mid-run: checkpoints are atomic
         raise SystemExit(f"error: writing to {out} failed ({e.strerror or e}); the last complete "
                          f"checkpoint is intact: free space, then re-run the same command to resume") from None
 
 
-def announce(settings, devices, data, model, initial_epoch):
+def announce(config, devices, data, model, initial_epoch):
+    m, run = config.model, config.run
     if initial_epoch:
-        print(f"resuming {settings['out']} at epoch {initial_epoch + 1}/{settings['epochs']}")
-    print(f"training {settings['arch']} ({model.count_params():,} params, {settings['encoding']}) on "
+        print(f"resuming {run.out} at epoch {initial_epoch + 1}/{run.epochs}")
+    print(f"training {m.arch} ({model.count_params():,} params, {m.encoding}) on "
           f"{len(data['train'])} images ({len(data['val'])} val, {len(data['skipped'])} skipped) at "
-          f"{settings['image_size']}px, batch {settings['batch_size']}, {data['steps']} steps/epoch; "
+          f"{config.data.image_size}px, batch {run.batch_size}, {data['steps']} steps/epoch; "
           f"GPUs: {', '.join(devices['gpus']) or 'none'}, {devices['strategy']} x{devices['replicas']}, "
           f"colors on {devices['color_on']}, jit={devices['jit_compile']}, "
           f"policy={devices['dtype_policy']}", flush=True)
 
 
-def summarize(settings, config, model, guard, elapsed):
+def summarize(out, record, model, guard, elapsed):
     """summary.json and last.keras; exit code 3 if the loss became non-finite."""
     from deepcolor import runs
-    out = settings["out"]
     summary = {"status": "complete", "epochs": len(runs.read_history(out)), "seconds_this_session": elapsed,
-               "best": runs.read_json(os.path.join(out, "best.json")), "images": config["images"],
-               "skipped_files": len(config["skipped_files"])}
+               "best": runs.read_json(os.path.join(out, "best.json")), "images": record["images"],
+               "skipped_files": len(record["skipped_files"])}
     if guard.failed:
         summary["status"] = "stopped: non-finite loss"
         runs.write_json(os.path.join(out, "summary.json"), summary)
@@ -490,30 +501,30 @@ def summarize(settings, config, model, guard, elapsed):
 
 
 def main(argv=None):
-    settings = resolve_settings(parse_args(argv))
-    previous = prepare_run_dir(settings)
-    if settings["ensemble"]:  # report 001's combined models: nothing to train
+    config, args = parse_config(argv)
+    previous = prepare_run_dir(config, args.overwrite)
+    if config.model.ensemble:  # report 001's combined models: nothing to train
         from deepcolor.ensemble import build_ensemble_run
-        return build_ensemble_run(settings)
+        return build_ensemble_run(config)
     from deepcolor import runs
 
-    devices, strategy = setup_runtime(settings)
-    data = load_data(settings)
-    config = write_config(settings, devices, data, previous)
+    devices, strategy = setup_runtime(config)
+    data = load_data(config)
+    record = write_config(config, args, devices, data, previous)
 
-    done_epochs = len(runs.read_history(settings["out"]))
-    if done_epochs >= settings["epochs"] and not os.path.exists(os.path.join(settings["out"], "backup")):
-        print(f"{settings['out']}: already trained for {done_epochs} epochs; nothing to do "
+    out, done_epochs = config.run.out, len(runs.read_history(config.run.out))
+    if done_epochs >= config.run.epochs and not os.path.exists(os.path.join(out, "backup")):
+        print(f"{out}: already trained for {done_epochs} epochs; nothing to do "
               f"(raise --epochs to continue, or --overwrite to start over)")
         return 0
-    model, trainable, initial_epoch = model_and_optimizer(settings, devices, strategy, data, done_epochs)
-    train_ds, val_ds = datasets(settings, data, devices, initial_epoch)
+    model, trainable, initial_epoch = model_and_optimizer(config, devices, strategy, data, done_epochs)
+    train_ds, val_ds = datasets(config, data, devices, initial_epoch, model)
 
-    guard, callback_list = callbacks(settings, data, model)
-    announce(settings, devices, data, model, initial_epoch)
+    guard, callback_list = callbacks(config, data, model)
+    announce(config, devices, data, model, initial_epoch)
     started = time.time()
-    fit(trainable, train_ds, val_ds, settings, data, initial_epoch, callback_list)
-    return summarize(settings, config, model, guard, time.time() - started)
+    fit(trainable, train_ds, val_ds, config, data, initial_epoch, callback_list)
+    return summarize(out, record, model, guard, time.time() - started)
 
 
 CLASSIFICATION_ENCODINGS = ("ab_bins", "ab_bins_gamut", "uv_bins50")
@@ -536,18 +547,18 @@ def _loss(name, encoding="rgb01", class_weights=None):
             "huber": keras.losses.Huber(delta=1.0)}[name]
 
 
-def ab_class_weights(settings, infos):
+def ab_class_weights(config, infos):
     """--rebalance for the ab_bins encodings: None, Zhang's ImageNet prior, or the training split's."""
     from deepcolor.encodings import get_encoding
-    centers = get_encoding(settings["encoding"]).centers()
-    if settings.get("rebalance", "train") == "none":
+    centers = get_encoding(config.model.encoding).centers()
+    if config.model.rebalance == "none":
         return None
-    if settings.get("rebalance") == "prior":
+    if config.model.rebalance == "prior":
         from deepcolor.classification import prior_rebalancing_weights
         if len(centers) != 313:
             raise SystemExit("error: --rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
         return prior_rebalancing_weights()
-    return ab_rebalancing_weights(infos, settings["out"], centers)
+    return ab_rebalancing_weights(infos, config.run.out, centers)
 
 
 def ab_rebalancing_weights(infos, out, centers, limit=2000, size=64):

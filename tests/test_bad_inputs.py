@@ -126,6 +126,9 @@ def test_savedmodel_signatures_on_odd_shapes_and_refused_bytes(bad_folder, expor
             model.serve_encoded(tf.constant(data))
     ok = open(os.path.join(root, "animated.gif"), "rb").read()
     assert model.serve_encoded(tf.constant(ok)).shape == (40, 60, 3)
+    # EXIF orientation is applied in the graph, as colorize applies it: a 40x60 photo tagged 6 stands up.
+    rotated = open(os.path.join(root, "rotated_exif6.jpg"), "rb").read()
+    assert model.serve_encoded(tf.constant(rotated)).shape == (60, 40, 3)
 
 
 def test_killed_colorize_leaves_only_complete_outputs(exported, tmp_path):

@@ -9,7 +9,7 @@ from PIL import Image, ImageOps
 from deepcolor.data import (parse_fractions, resize_image, resized_images, resolve_source, scan_image,
                             scan_records, split_records, subsample, training_dataset, write_splits)
 from deepcolor.data.images import BadImageError
-from deepcolor.data.pipeline import apply_exif_orientation
+from deepcolor.image_ops import apply_exif_orientation, decode_upright, exif_orientation
 from deepcolor.data.sources import Record, sample_records
 from deepcolor.encodings import get_encoding
 from tests import images
@@ -24,8 +24,7 @@ def decode_with_pipeline(paths, size=None):
     """Full-size decode through the tf.data path (size=None) -> list of uint8 arrays."""
     usable, skipped = scan_records(records_for(paths))
     assert not skipped, skipped
-    from deepcolor.data.pipeline import decode_file
-    return [decode_file(i.path, i.orientation, i.tf_native).numpy() for _, i in usable]
+    return [decode_upright(tf.io.read_file(i.path), i.orientation, i.tf_native).numpy() for _, i in usable]
 
 
 def test_folder_source_is_recursive_and_filters_extensions(tmp_path):
@@ -149,6 +148,26 @@ def test_exif_orientation_matches_pil(tmp_path, orientation):
     expected = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
     assert decoded.shape == expected.shape
     assert np.abs(decoded.astype(int) - expected.astype(int)).max() <= 2  # decoders differ slightly
+    # The SavedModel's decode reads the orientation from the bytes in-graph: the same pixels.
+    data = open(path, "rb").read()
+    assert int(exif_orientation(tf.constant(data))) == orientation
+    assert np.array_equal(decode_upright(tf.constant(data)).numpy(), decoded)
+
+
+def test_in_graph_exif_orientation_reads_both_byte_orders_and_tolerates_junk():
+    import struct
+
+    def jpeg_with_app1(tiff):
+        app1 = b"Exif\x00\x00" + tiff
+        return b"\xff\xd8\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + b"\xff\xd9"
+
+    for order, fmt in ((b"MM", ">"), (b"II", "<")):
+        entries = struct.pack(fmt + "HHIHH", 0x010F, 2, 1, 0, 0) + struct.pack(fmt + "HHIHH", 0x0112, 3, 1, 7, 0)
+        tiff = order + struct.pack(fmt + "HI", 42, 8) + struct.pack(fmt + "H", 2) + entries + b"\0\0\0\0"
+        assert int(exif_orientation(tf.constant(jpeg_with_app1(tiff)))) == 7
+    for junk in (b"", b"\xff\xd8", jpeg_with_app1(b"MM\x00*\xff\xff\xff\xff"), jpeg_with_app1(b"II"),
+                 b"\x89PNG\r\n\x1a\nExif\x00\x00MM\x00*\x00\x00\x00\x08"):
+        assert int(exif_orientation(tf.constant(junk))) == 1
 
 
 def test_bad_files_are_skipped_with_one_line_each(tmp_path):

@@ -18,7 +18,12 @@ def test_every_row_names_its_paper_row_and_figures_and_every_module_documents_it
         assert "Choices left open" in doc, module
     for name, experiment in experiments.items():
         assert re.fullmatch(r"[a-z0-9_.A-Z]+", name) and experiment.row and experiment.paper
-        assert {"arch", "data", "image_size", "epochs", "batch_size", "lr"} <= set(experiment.settings), name
+        c = experiment.config  # typed sections with real values, not command-line strings
+        assert c.model.arch and c.data.source and c.data.image_size > 0 and c.run.epochs > 0 and c.optimizer.lr > 0, name
+        assert isinstance(c.model.options, dict) and isinstance(c.optimizer.lr_multipliers, dict), name
+    assert get_experiment("hwang_zhou_best").config.optimizer.lr_multipliers == {"block": 0.003}
+    assert get_experiment("mlp003_no_batchnorm").config.model.options == {"batchnorm": False}
+    assert get_experiment("colorbias_BY_combined").config.model.ensemble == ("colorbias_blue", "colorbias_yellow")
     # The papers' own numbers travel with the rows that have them.
     assert get_experiment("deepcolor_unet_10ep").figures == {"MSE": 0.006, "PSNR": 23.229}
     assert get_experiment("hwang_zhou_best").figures == {"test Huber": 0.001849}

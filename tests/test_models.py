@@ -22,6 +22,7 @@ EXPECTED_PARAMS = {
     ("koalarization", (("extractor", "inception_v3"),)): 30_425_578,
     ("koalarization", (("extractor", "convnext_tiny"),)): 35_162_922,
     ("koalarization", (("extractor", "inception_v3"), ("feature_subset", 256))): 30_235_114,
+    ("koalarization", (("extractor", "none"),)): 6_573_794,   # the encoder-decoder alone, zero vector
 }
 RANGES = {"rgb01": (0.0, 1.0), "uv01": (0.0, 1.0), "ab_pm1": (-1.0, 1.0), "rgb_pm1": (-1.0, 1.0)}
 # Small sizes for the training-step and round-trip tests (they must divide each model's stride).
@@ -184,3 +185,26 @@ def test_resnet18_stem_loads_torchvision_weights_with_conv1_summed_over_rgb(tmp_
                                   arrays["layer1.1.bn2.running_var"])
     with pytest.raises(SystemExit, match="keras.applications has no ResNet-18"):
         build_model("resnet18", 32, weights="imagenet")
+
+
+def test_cached_embeddings_train_to_the_same_losses_and_resume(tmp_path):
+    """--cache-embeddings (the frozen extractor's vector computed once per image) gives the losses
+    of the uncached path; a cached run extended by an epoch continues it exactly."""
+    import tensorflow as tf
+    from deepcolor import runs, train
+    common = ["--experiment", "koala004_model3_inception_v3_rand256", "--smoke", "--seed", "3"]
+    tf.config.run_functions_eagerly(True)  # two steps: eager beats tracing Inception
+    try:
+        assert train.main(common + ["--epochs", "2", "--out", str(tmp_path / "plain")]) == 0
+        assert train.main(common + ["--epochs", "1", "--out", str(tmp_path / "cached"), "--cache-embeddings"]) == 0
+        assert train.main(common + ["--epochs", "2", "--out", str(tmp_path / "cached"), "--cache-embeddings"]) == 0
+        with pytest.raises(SystemExit, match="koalarization has"):
+            train.main(["--smoke", "--arch", "unet", "--cache-embeddings", "--out", str(tmp_path / "unet")])
+    finally:
+        tf.config.run_functions_eagerly(False)
+    plain, cached = runs.read_history(str(tmp_path / "plain")), runs.read_history(str(tmp_path / "cached"))
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose([r[key] for r in cached], [r[key] for r in plain], rtol=1e-5)
+    # The saved model is the whole network (extractor included): it colorizes from gray alone.
+    model, _ = runs.load_model(str(tmp_path / "cached"), "best")
+    assert model.input_shape == (None, 32, 32, 1)

@@ -38,3 +38,44 @@ def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
     # one seed borrows the pooled spread: 2 * sqrt(0.05^2 / 3 + 0.05^2) = 0.115 < 0.12
     assert check_claim(Claim("x", "", (("a", "c"),)), proto, rows)[0] == "agrees"
     assert check_claim(Claim("x", "", (("d", "a"),)), proto, rows)[0] == "disagrees"
+
+
+def test_scaled_protocols_name_their_folders_and_flags_reach_train(monkeypatch, tmp_path):
+    from deepcolor.replicate import replicate, scale_overrides, train_argv
+    for key in ("002", "000", "004"):  # each report has a CPU protocol with its deviations written down
+        proto, experiments = protocol(key)
+        assert proto.overrides["cpu"] and proto.notes["cpu"] and proto.at_paper_scale and proto.env["cpu"]
+    for variable in ("DEEPCOLOR_COCO", "DEEPCOLOR_PLACES365", "DEEPCOLOR_ADE20K"):
+        monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(SystemExit, match="DEEPCOLOR_COCO, DEEPCOLOR_PLACES365, DEEPCOLOR_ADE20K"):
+        replicate("002", "cpu", out=str(tmp_path / "out"))
+    proto, experiments = protocol("004")
+    argv = train_argv("koala004_no_extractor", "cpu", scale_overrides(proto, "cpu", {"lr": "0.5"}), "runs/x", 0)
+    assert "--cache-embeddings" in argv and argv[argv.index("--lr") + 1] == "0.5"
+    assert argv[argv.index("--model-option") + 1] == "extractor_size=75"
+    assert train_argv("a", "cpu", {"cache_embeddings": False}, "runs/x", 0) == ["--experiment", "a", "--out", "runs/x", "--seed", "0"]
+    # --set: JSON values (on/off flags switch both ways), - or _ in names, model options add up.
+    from deepcolor.config import ConfigError, parse_set
+    extra = parse_set(["cache-embeddings=false", "model_option=extractor_seed=2", "batch_size=8"])
+    assert extra == {"cache_embeddings": False, "model_option": "extractor_seed=2", "batch_size": 8}
+    argv = train_argv("a", "cpu", scale_overrides(proto, "cpu", extra), "runs/x", 0)
+    assert "--cache-embeddings" not in argv and argv[argv.index("--batch-size") + 1] == "8"
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--model-option"] == ["extractor_size=75", "extractor_seed=2"]
+    with pytest.raises(ConfigError, match="not a train flag"):
+        parse_set(["learning_rate=1"])
+    # 002's 30-epoch rows continue their 10-epoch rows at cpu scale.
+    assert protocol("002")[0].continues["cpu"]["deepcolor_unet_30ep"] == "deepcolor_unet_10ep"
+
+
+def test_a_continued_row_is_exactly_the_longer_run(tmp_path):
+    import numpy as np
+    from deepcolor import runs, train
+    from deepcolor.replicate import start_from
+    common = ["--smoke", "--arch", "unet", "--seed", "1"]
+    assert train.main(common + ["--epochs", "2", "--out", str(tmp_path / "long")]) == 0
+    assert train.main(common + ["--epochs", "1", "--out", str(tmp_path / "short")]) == 0
+    start_from(str(tmp_path / "short"), str(tmp_path / "continued"))
+    assert train.main(common + ["--epochs", "2", "--out", str(tmp_path / "continued")]) == 0
+    long, continued = runs.read_history(str(tmp_path / "long")), runs.read_history(str(tmp_path / "continued"))
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose([r[key] for r in continued], [r[key] for r in long], rtol=1e-5)

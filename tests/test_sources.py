@@ -15,10 +15,10 @@ import tensorflow as tf
 from PIL import Image
 
 from deepcolor.data import resolve_source, scan_records, split_records
-from deepcolor.data.pipeline import decode_upright
+from deepcolor.image_ops import decode_upright
 from deepcolor.data.shards import shard_records
 from deepcolor.data.sources import Record
-from tests import stand_ins
+from tests import images, stand_ins
 from tests.conftest import ROOT, run_module
 
 
@@ -260,6 +260,16 @@ def test_deepcolor_mix_trains_on_local_stand_ins(tmp_path, hf_dirs, fiftyone_env
     # Each stand-in holds one corrupt sample: whichever were drawn are skipped and counted.
     config = json.load(open(out / "config.json"))
     assert sum(config["images"].values()) + len(config["skipped_files"]) == 30
+    # Parts named in the spec (what --scale cpu uses): the same code paths, plus plain folders.
+    folder = tmp_path / "photos"
+    for k in range(7):
+        images.write(str(folder / f"p{k}.png"), images.photo(20, 30, seed=k))
+    records = resolve_source(f"deepcolor_mix:ade20k:{hf_dirs['imagefolder'][0]}+folder:{folder}", 5, 0)
+    by_part = {}
+    for r in records:  # (in this process: HF datasets only, FiftyOne's database ran in the child above)
+        by_part.setdefault((r.id.split("/")[0], r.split), []).append(r.id)
+    assert {k: len(v) for k, v in by_part.items()} == {("ade20k", "train"): 4, ("ade20k", "val"): 1,
+                                                       ("photos", "train"): 4, ("photos", "val"): 1}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,3 +343,11 @@ def test_several_sources_combine_with_unique_ids_and_a_stable_split(tmp_path):
     assert len(resolve_source(spec, 5, 0)) == 5
     with pytest.raises(SystemExit, match="same name"):
         resolve_source(f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'photos'}")
+
+
+def test_a_local_folder_holding_one_split_is_read_whole(tmp_path):
+    # imagefolder infers the split from file names: ADE20K's ADE_val_*.jpg are all "validation".
+    for k in range(4):
+        images.write(str(tmp_path / "ade" / f"ADE_val_{k:08d}.jpg"), images.photo(20, 30, seed=k), fmt="JPEG")
+    records = resolve_source(f"ade20k:{tmp_path / 'ade'}")
+    assert len(records) == 4 and all(r.id.startswith("ade20k/validation/") for r in records)

@@ -3,7 +3,9 @@
 `load_dataset(ID_OR_DIR, split=..., streaming=True)` is the same call for the hub and for a local
 directory in the hub's layout (parquet files, or an imagefolder tree), so tests exercise the code
 users run. The image column is read undecoded (`Image(decode=False)`): the original encoded bytes
-go into tf.data, which decodes them in parallel; nothing is written to disk.
+go into tf.data, which decodes them in parallel; nothing is written to disk. A local folder that
+holds a single split (imagefolder infers it from file names: ADE_val_*.jpg is "validation") is read
+whole when the requested split is not there.
 """
 
 import os
@@ -47,6 +49,9 @@ def hf_records(name, dataset_id, split, max_samples, seed):
     from tqdm import tqdm
 
     try:
+        if local:  # a folder whose files name one split only (ADE_val_*.jpg: "validation") gives that one
+            splits = list(datasets.load_dataset(dataset_id, streaming=True))
+            split = splits[0] if split not in splits and len(splits) == 1 else split
         stream = datasets.load_dataset(dataset_id, split=split, streaming=True)
     except (ValueError, FileNotFoundError) as e:  # unknown split, empty folder, no such dataset
         raise SystemExit(f"error: {where}: {str(e).splitlines()[0][:300]}") from None

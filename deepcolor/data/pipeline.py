@@ -13,9 +13,8 @@ import sys
 
 import tensorflow as tf
 
-from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, decode_rgb_for_tf, scan_image
-
-RESIZE_MODES = ("squash", "crop", "letterbox")
+from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, scan_image
+from deepcolor.image_ops import RESIZE_MODES, decode_upright, resize_image, to_uint8  # noqa: F401 (re-exported)
 
 
 def scan_records(records, max_pixels=DEFAULT_MAX_PIXELS, log=None):
@@ -41,130 +40,6 @@ def scan_records(records, max_pixels=DEFAULT_MAX_PIXELS, log=None):
                 skipped.append((record, problem))
                 log(f"skipped {record.path}: {problem}")
     return usable, skipped
-
-
-def apply_exif_orientation(image, orientation):
-    """Applies EXIF orientation 1..8 in-graph, matching PIL.ImageOps.exif_transpose."""
-    def transpose():
-        return tf.transpose(image, [1, 0, 2])
-    branches = [
-        lambda: image,                                   # 1 upright
-        lambda: tf.image.flip_left_right(image),         # 2 mirrored
-        lambda: tf.image.rot90(image, 2),                # 3 upside down
-        lambda: tf.image.flip_up_down(image),            # 4 mirrored, upside down
-        transpose,                                       # 5
-        lambda: tf.image.rot90(image, 3),                # 6 rotate 90 clockwise
-        lambda: tf.image.rot90(transpose(), 2),          # 7 transverse
-        lambda: tf.image.rot90(image, 1),                # 8 rotate 90 counter-clockwise
-    ]
-    return tf.switch_case(tf.clip_by_value(orientation - 1, 0, 7), branches)
-
-
-def _header_uint(data, offset, length, little_endian):
-    raw = tf.cast(tf.io.decode_raw(tf.strings.substr(data, offset, length), tf.uint8), tf.int64)
-    weights = tf.constant([256 ** i for i in range(length)], tf.int64)
-    return tf.reduce_sum(raw * (weights if little_endian else tf.reverse(weights, [0])))
-
-
-def encoded_image_pixels(data):
-    """Pixel count read from a JPEG/PNG/GIF/BMP header without decoding; -1 if unknown."""
-    head = tf.strings.substr(data, 0, 8)
-
-    def png():
-        return _header_uint(data, 16, 4, False) * _header_uint(data, 20, 4, False)
-
-    def gif():
-        return _header_uint(data, 6, 2, True) * _header_uint(data, 8, 2, True)
-
-    def bmp():
-        height = _header_uint(data, 22, 4, True)
-        height = tf.where(height >= 2 ** 31, 2 ** 32 - height, height)  # top-down BMPs store -height
-        return _header_uint(data, 18, 4, True) * height
-
-    def jpeg():
-        return tf.reduce_prod(tf.cast(tf.io.extract_jpeg_shape(data)[:2], tf.int64))
-
-    length = tf.strings.length(data)
-    return tf.case([
-        (tf.logical_and(tf.io.is_jpeg(data), length > 4), jpeg),
-        (tf.logical_and(tf.equal(head, b"\x89PNG\r\n\x1a\n"), length >= 24), png),
-        (tf.logical_and(tf.equal(tf.strings.substr(head, 0, 3), b"GIF"), length >= 10), gif),
-        (tf.logical_and(tf.equal(tf.strings.substr(head, 0, 2), b"BM"), length >= 26), bmp),
-    ], default=lambda: tf.constant(-1, tf.int64))
-
-
-def decode_bytes(data, max_pixels=None):
-    """Encoded JPEG/PNG/BMP/GIF/WebP bytes -> HxWx3 uint8 in-graph (first frame of animations).
-
-    With max_pixels, an image whose header announces more pixels is refused before decoding
-    (InvalidArgumentError naming the size), so a decompression bomb never allocates.
-    JPEG uses the accurate IDCT (as PIL and libjpeg default to): TF's default fast one shifts colors
-    by up to ~10 levels, which is exactly the signal a colorizer learns from.
-    """
-    checks = []
-    if max_pixels:
-        pixels = encoded_image_pixels(data)
-        checks.append(tf.debugging.assert_less_equal(
-            pixels, tf.constant(max_pixels, tf.int64),
-            message=f"image refused: its header announces more pixels than the limit of {max_pixels}"))
-    with tf.control_dependencies(checks):
-        image = tf.cond(
-            tf.io.is_jpeg(data),
-            lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
-            lambda: tf.io.decode_image(data, channels=3, expand_animations=False, dtype=tf.uint8))
-    return tf.ensure_shape(image, [None, None, 3])
-
-
-def decode_upright(data, orientation, native):
-    """Encoded bytes -> HxWx3 uint8, upright. TF-native formats decode in-graph, others via PIL."""
-    def pil_decode():
-        image = tf.numpy_function(decode_rgb_for_tf, [data], tf.uint8, stateful=False)
-        return tf.ensure_shape(image, [None, None, 3])
-
-    image = tf.cond(native, lambda: decode_bytes(data), pil_decode)
-    return apply_exif_orientation(image, orientation)
-
-
-def decode_file(path, orientation, native):
-    """Decodes one file to HxWx3 uint8, upright."""
-    return decode_upright(tf.io.read_file(path), orientation, native)
-
-
-def letterbox_box(height, width, size):
-    """(top, left, rows, cols) of an HxW image scaled into a size x size letterbox; never empty."""
-    h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
-    ratio = tf.maximum(h, w) / size
-    rows = tf.clip_by_value(tf.cast(tf.round(h / ratio), tf.int32), 1, size)
-    cols = tf.clip_by_value(tf.cast(tf.round(w / ratio), tf.int32), 1, size)
-    return (size - rows) // 2, (size - cols) // 2, rows, cols
-
-
-def resize_image(image, size, mode="squash"):
-    """HxWx3 -> size x size x 3 float32 in [0, 255].
-
-    squash: stretch to a square (what the papers do); crop: the central square, scaled;
-    letterbox: keep the aspect ratio, pad with black (report 001). Any size works, 1x1 and
-    1x10000 strips included.
-    """
-    image = tf.cast(image, tf.float32)
-    if mode == "crop":
-        side = tf.reduce_min(tf.shape(image)[:2])
-        image = tf.image.resize_with_crop_or_pad(image, side, side)  # crop before scaling: cheap
-        mode = "squash"
-    if mode == "squash":
-        out = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
-    elif mode == "letterbox":
-        top, left, rows, cols = letterbox_box(tf.shape(image)[0], tf.shape(image)[1], size)
-        out = tf.image.resize(image, tf.stack([rows, cols]), method="bilinear", antialias=True)
-        out = tf.image.pad_to_bounding_box(out, top, left, size, size)
-    else:
-        raise ValueError(f"unknown resize mode {mode!r}; use one of {RESIZE_MODES}")
-    return tf.clip_by_value(out, 0.0, 255.0)
-
-
-def pixels_to_uint8(image):
-    """Float pixel values in [0, 255] -> uint8 (inference.to_uint8 takes [0, 1] instead)."""
-    return tf.cast(tf.round(tf.clip_by_value(image, 0.0, 255.0)), tf.uint8)
 
 
 def _options(deterministic=True):
@@ -214,7 +89,7 @@ def resized_images(infos, sizes, resize="squash"):
 
     def load(*slices):
         image = decode_upright(*read(*slices))
-        out = tuple(pixels_to_uint8(resize_image(image, s, resize)) for s in sizes)
+        out = tuple(to_uint8(resize_image(image, s, resize), 255.0) for s in sizes)
         return out[0] if len(out) == 1 else out
 
     return ds.map(load, num_parallel_calls=_parallelism()).with_options(_options())
@@ -250,8 +125,11 @@ def random_crop_flip(images, size, seed):
 
 
 def training_dataset(infos, encoding, image_size, batch_size, resize="squash", shuffle=True,
-                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False):
+                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False, features=None):
     """Batches of (gray input [B,S,S,1], target [B,S,S,C]) as float32.
+
+    features: an array [len(infos), D] that travels with each image (a frozen extractor's cached
+    vector, `train --cache-embeddings`): batches are then ((gray input, features), target).
 
     encode=False yields (rgb, rgb) uint8 batches instead, for color conversion on the device
     (see deepcolor/device_colors.py). augment=True: a random crop and flip per image (see
@@ -264,6 +142,8 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
         raise ValueError("no usable images for this split")
     stored_size = round(image_size * AUGMENT_CACHE_SCALE) if augment else image_size
     ds = resized_images(infos, (stored_size,), resize)
+    if features is not None:
+        ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(features)))
     if cache:
         ds = ds.cache()
     if shuffle:
@@ -275,12 +155,14 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
     if skip_batches:
         ds = ds.skip(skip_batches)
 
-    def prepare(index, rgb_uint8):
+    def prepare(index, batch):
+        rgb_uint8, vectors = batch if features is not None else (batch, None)
         if augment:
-            rgb_uint8 = pixels_to_uint8(random_crop_flip(rgb_uint8, image_size, tf.stack([tf.cast(seed, tf.int64), index])))
+            rgb_uint8 = to_uint8(random_crop_flip(rgb_uint8, image_size, tf.stack([tf.cast(seed, tf.int64), index])), 255.0)
         if not encode:
             return rgb_uint8, rgb_uint8
-        return encode_batch(encoding)(rgb_uint8)
+        gray, target = encode_batch(encoding)(rgb_uint8)
+        return ((gray, vectors), target) if features is not None else (gray, target)
 
     ds = ds.map(prepare, num_parallel_calls=_parallelism())
     return ds.prefetch(2).with_options(_options())

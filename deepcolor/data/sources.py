@@ -8,8 +8,9 @@ Specs (README "Data" has the details, defaults and licenses):
 - ``coco[:ZOO_NAME|FIFTYONE_DATASET|DIR][@SPLIT]``   COCO through FiftyOne (deepcolor/data/coco.py).
 - ``places365[:HUB_ID|DIR][@SPLIT]``, ``ade20k[...]`` Hugging Face `datasets`, streamed (hf.py).
 - ``cifar10[:TFDS_DATA_DIR]``   CIFAR-10 through `tfds.load` (cifar.py).
-- ``deepcolor_mix``  002's data: each of coco, places365, ade20k (5,000 each by default), split
-  exactly 80/20 train/val per source.
+- ``deepcolor_mix[:SPEC+SPEC+...]``  002's data: each of coco, places365, ade20k (5,000 each by
+  default), split exactly 80/20 train/val per source; with specs, those parts instead (e.g. local
+  folders standing in for the hub sources).
 - ``shards:PATH``    TFRecord shards written by datasets_prep/make_shards.py (shards.py).
 - ``colorbias:SUBSET:SPEC``  report 001's color-biased subsets of another source (colorbias.py).
 - ``SPEC+SPEC[+...]``  several sources as one (e.g. two folders); each record's id is prefixed with
@@ -83,7 +84,7 @@ HUB_DEFAULT_SAMPLES = 5000  # 002's subset size per source, used when --max-samp
 MIX_SOURCES = ("coco", "places365", "ade20k")
 MIX_TRAIN_FRACTION = 0.8  # 002: 4,000 train / 1,000 val of each source's 5,000
 SOURCES_HELP = ("folder:PATH, SPEC+SPEC (several as one), sample, coco[:ZOO|DATASET|DIR][@SPLIT], places365[:HUB_ID|DIR][@SPLIT], "
-                "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix, shards:PATH, "
+                "ade20k[:HUB_ID|DIR][@SPLIT], cifar10[:TFDS_DATA_DIR], deepcolor_mix[:SPEC+SPEC+SPEC], shards:PATH, "
                 "colorbias:SUBSET:SPEC (report 001)")
 
 
@@ -100,6 +101,9 @@ def parse_hub_spec(spec):
 def resolve_source(spec, max_samples=0, seed=0):
     """`--data` spec -> list of Records (sorted, deterministic), at most max_samples of them
     (a seeded random subset; hub sources only fetch that many)."""
+    if spec == "deepcolor_mix" or spec.startswith("deepcolor_mix:"):
+        parts = spec.partition(":")[2]
+        return mix_records(parts.split("+") if parts else list(MIX_SOURCES), max_samples, seed)
     if "+" in spec and not spec.startswith("colorbias:"):
         return subsample(combined_records(spec.split("+"), seed), max_samples, seed)
     name = spec.partition(":")[0]
@@ -110,8 +114,6 @@ def resolve_source(spec, max_samples=0, seed=0):
     if name == "shards" and ":" in spec:
         from deepcolor.data.shards import shard_records
         return shard_records(spec[len("shards:"):], max_samples, seed)
-    if spec == "deepcolor_mix":
-        return mix_records(max_samples, seed)
     if name == "colorbias" and spec.count(":") >= 2:
         from deepcolor.data.colorbias import colorbias_records
         _, subset, inner = spec.split(":", 2)
@@ -149,13 +151,19 @@ def combined_records(specs, seed):
     return sorted(records, key=lambda r: r.id)
 
 
-def mix_records(max_samples, seed):
-    """002's mix: max_samples (default 5,000) of each source, each split exactly 80/20 train/val
-    by a seeded ranking, so the split sizes are exact and no image is in two splits."""
+def mix_records(parts, max_samples, seed):
+    """002's mix: max_samples (default 5,000) of each part (coco, places365, ade20k, or the specs
+    given as `deepcolor_mix:SPEC+SPEC+...`), each split exactly 80/20 train/val by a seeded ranking,
+    so the split sizes are exact and no image is in two splits."""
     per_source = max_samples or HUB_DEFAULT_SAMPLES
+    names = [part_name(p) for p in parts]
+    if len(set(names)) != len(names):
+        raise SystemExit(f"error: --data deepcolor_mix:{'+'.join(parts)}: two parts have the same name ({', '.join(names)})")
     records = []
-    for name in MIX_SOURCES:
-        part = resolve_source(name, per_source, seed)
+    for spec, name in zip(parts, names):
+        part = resolve_source(spec, per_source, seed)
+        if spec.startswith("folder:"):  # hub sources prefix their ids with their name already
+            part = [dataclasses.replace(r, id=f"{name}/{r.id}", group=f"{name}/{r.group}") for r in part]
         ranked = sorted(part, key=lambda r: hashlib.sha256(f"{seed}|mix|{r.id}".encode()).hexdigest())
         n_train = round(len(ranked) * MIX_TRAIN_FRACTION)
         records += [dataclasses.replace(r, split="train" if k < n_train else "val") for k, r in enumerate(ranked)]

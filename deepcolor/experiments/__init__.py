@@ -5,13 +5,16 @@
     python -m deepcolor.train --experiment deepcolor_unet_10ep --smoke    # seconds: tiny, --weights none
     python -m deepcolor.train --list-experiments
 
-A config is the train flags it sets (names as in `--help`, underscores), plus `paper` (the report),
-`row` (its table row) and `figures` (the paper's own numbers for that row, quoted as the paper's).
-Every choice a report left open is written in its module's docstring.
+An experiment is a typed training config (deepcolor/config.py: sections data, model, optimizer, run)
+plus `paper` (the report), `row` (its table row) and `figures` (the paper's own numbers for that row,
+quoted as the paper's). Every choice a report left open is written in its module's docstring; a
+module's `smoke(row_config, config)` says how its rows shrink for --smoke (big_vision's runlocal).
 """
 
 import dataclasses
 import importlib
+
+from deepcolor.config import TrainConfig
 
 MODULES = ("s002_deepcolor", "s004_koalarization", "s000_hwang_zhou", "s001_color_biased", "s003_mlp")
 
@@ -23,6 +26,14 @@ REPORTS = {
     "003": ("s003_mlp", "Xia & Salhi, MLP and autoencoder colorization on CIFAR-10"),
     "004": ("s004_koalarization", "Adlukhi, Franic & Shirkhanyan, Coloring is all you need (Deep Koalarization)"),
 }
+
+
+def local_folders(**parts):
+    """`deepcolor_mix:` parts from environment variables naming folders: local_folders(coco="DEEPCOLOR_COCO",
+    ...) -> "deepcolor_mix:coco:DIR+..." (the parts whose variable names a folder)."""
+    import os
+    found = [f"{name}:{os.environ[v]}" for name, v in parts.items() if os.path.isdir(os.environ.get(v, ""))]
+    return "deepcolor_mix:" + "+".join(found) if found else "deepcolor_mix"
 
 
 def local_photos(*variables):
@@ -54,7 +65,11 @@ class Protocol:
     to be in the paper's units; figure: the key of the rows' `figures` holding the paper's number.
     overrides: per scale, train flags set on every row (smoke also applies --smoke); seeds: per scale;
     seeded_rows: per scale, (n, row names) trained with n seeds instead (where the paper's own gap is
-    small enough for seed noise to matter). notes: per scale, what differs from the paper and why."""
+    small enough for seed noise to matter). notes: per scale, what differs from the paper and why.
+    env: per scale, the environment variables (folders) it reads; the runner refuses to start without
+    them. continues: per scale, {row: earlier row}: the row's run starts as a copy of the earlier row's
+    finished run and trains on to its own epochs (with the same seed and a constant learning rate,
+    exactly the longer run). at_paper_scale: what would change with the paper's data and weights."""
     metric: str
     metric_label: str
     figure: str
@@ -67,6 +82,9 @@ class Protocol:
     notes: dict = dataclasses.field(default_factory=dict)
     claims: tuple = ()
     decimals: int = 4
+    env: dict = dataclasses.field(default_factory=dict)
+    continues: dict = dataclasses.field(default_factory=dict)
+    at_paper_scale: tuple = ()
 
 
 def seeds_for(protocol, scale, names):
@@ -81,9 +99,15 @@ def protocol(key):
     module = importlib.import_module(f"deepcolor.experiments.{module_name}")
     return module.PROTOCOL, [e for e in all_experiments().values() if e.module == module_name]
 
-# --smoke: any experiment in seconds (tests, notebooks). Sizes divide every model's stride.
+# --smoke: any experiment in seconds (tests, notebooks), as flags over the row's config. Sizes divide
+# every model's stride.
 SMOKE = {"image_size": 32, "epochs": 1, "steps_per_epoch": 2, "batch_size": 4, "max_samples": 40,
          "data": "sample", "split": "0.6,0.2,0.2", "weights": "none", "cache": "memory"}
+
+
+def config(**sections):
+    """A TrainConfig from section dicts: config(data={...}, model={...}, optimizer={...}, run={...})."""
+    return TrainConfig().replace(**sections)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,16 +115,16 @@ class Experiment:
     name: str
     paper: str
     row: str
-    settings: dict
+    config: TrainConfig
     figures: dict
     module: str
 
-    def smoke_settings(self):
-        """SMOKE over the row's settings, then the report module's own `smoke(row_settings, settings)`
+    def smoke_config(self):
+        """SMOKE over the row's config, then the report module's own `smoke(row_config, config)`
         shrink where it has one (like big_vision's runlocal)."""
-        settings = {**self.settings, **SMOKE}
+        shrunk = self.config.override(SMOKE)
         module = importlib.import_module(f"deepcolor.experiments.{self.module}") if self.module else None
-        return module.smoke(self.settings, settings) if hasattr(module, "smoke") else settings
+        return module.smoke(self.config, shrunk) if hasattr(module, "smoke") else shrunk
 
 
 def all_experiments():
@@ -123,8 +147,8 @@ def get_experiment(name):
     return experiments[name]
 
 
-def make(paper, name, row, figures=None, **settings):
-    return Experiment(name=name, paper=paper, row=row, settings=settings, figures=figures or {}, module="")
+def make(paper, name, row, config, figures=None):
+    return Experiment(name=name, paper=paper, row=row, config=config, figures=figures or {}, module="")
 
 
 def listing():

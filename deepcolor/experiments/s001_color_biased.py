@@ -17,32 +17,33 @@ Choices left open (ours):
   ImageNet as the report's pretrained stem did.
 """
 
-from deepcolor.experiments import Claim, Protocol, local_photos, make
+from deepcolor.experiments import Claim, Protocol, config, local_photos, make
 
 PAPER = "001 Color-biased"
 SOURCE = local_photos("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")
-BASE = dict(arch="resnet18", encoding="ab_pm1", image_size=256, resize="letterbox", loss="mse",
-            optimizer="adam", lr=1e-3, batch_size=4, epochs=1, steps_per_epoch=2000, weights="none")
+BASE = config(data=dict(image_size=256, resize="letterbox"),
+              model=dict(arch="resnet18", encoding="ab_pm1", loss="mse", weights="none"),
+              optimizer=dict(name="adam", lr=1e-3), run=dict(batch_size=4, epochs=1, steps_per_epoch=2000))
 TABLE = {"blue": 0.2780, "yellow": 0.0353, "green": 0.0260, "BY": 0.0238, "BGY": 0.0198, "baseline": 0.1371}
 COMBINED = {"BY": (("blue", "yellow"), 0.0156), "BGY": (("blue", "green", "yellow"), 0.0146)}
 
 
 def experiments():
-    rows = [make(PAPER, f"colorbias_{subset}", f"Table I: {subset}", {"val MSE": mse},
-                 **BASE, data=f"colorbias:{subset}:{SOURCE}") for subset, mse in TABLE.items()]
+    rows = [make(PAPER, f"colorbias_{subset}", f"Table I: {subset}",
+                 BASE.replace(data={"source": f"colorbias:{subset}:{SOURCE}"}), {"val MSE": mse})
+            for subset, mse in TABLE.items()]
     for name, (members, mse) in COMBINED.items():
         rows.append(make(PAPER, f"colorbias_{name}_combined", f"Table I: {name}-combined (mean of models)",
-                         {"val MSE": mse}, **BASE, data=f"colorbias:{name}:{SOURCE}",
-                         ensemble=",".join(f"colorbias_{m}" for m in members)))
+                         BASE.replace(data={"source": f"colorbias:{name}:{SOURCE}"},
+                                      model={"ensemble": tuple(f"colorbias_{m}" for m in members)}),
+                         {"val MSE": mse}))
     return rows
 
 
-def smoke(row, settings):
+def smoke(row, shrunk):
     """Smoke runs keep the colour-biased subset and shrink its source to the bundled photos."""
-    subset = row["data"].split(":")[1]
-    settings = {**settings, "data": f"colorbias:{subset}:sample"}
-    settings.pop("max_samples", None)
-    return settings
+    subset = row.data.source.split(":")[1]
+    return shrunk.replace(data={"source": f"colorbias:{subset}:sample", "max_samples": 0})
 
 
 def _row(name):
@@ -52,6 +53,7 @@ def _row(name):
 PROTOCOL = Protocol(
     metric="mse_target", metric_label="val MSE (a, b / 128)", figure="val MSE", split="val", metric_size=256,
     overrides={"cpu": {}, "paper": {}}, seeds={"smoke": 1, "cpu": 1, "paper": 1},
+    env={scale: ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K") for scale in ("cpu", "paper")},
     notes={"cpu": [
         "The paper's protocol: 2,000 batches of 4 at 256×256 letterboxed per model, Adam 1e-3, MSE on a, b / 128; "
         "the two combined rows are the means of their members' predictions (no training). One seed: six models "

@@ -11,51 +11,51 @@ Choices left open (ours):
 - The report's code mixed RGB->BGR when making gray; we use luma (docs/conventions.md).
 """
 
-from deepcolor.experiments import Claim, Protocol, make
+from deepcolor.experiments import Claim, Protocol, config, make
 
 PAPER = "003 MLP/AE on CIFAR-10"
-BASE = dict(arch="mlp", encoding="rgb_pm1", data="cifar10", image_size=32, split="5000,500,1000",
-            loss="mse", optimizer="adam", lr=2e-4, epochs=80, batch_size=16, resize="squash")
+BASE = config(data=dict(source="cifar10", image_size=32, split="5000,500,1000", resize="squash"),
+              model=dict(arch="mlp", encoding="rgb_pm1", loss="mse"), optimizer=dict(name="adam", lr=2e-4),
+              run=dict(epochs=80, batch_size=16))
 
 
-def _row(name, row, figure=None, options=(), **overrides):
-    settings = {**BASE, **overrides}
-    if options:
-        settings["model_option"] = list(options)
-    return make(PAPER, f"mlp003_{name}", row, {"test MSE x100": figure} if figure is not None else {}, **settings)
+def _row(name, row, figure=None, arch="mlp", optimizer=None, **options):
+    """One row: the best model with its model options, arch, or optimizer fields changed."""
+    row_config = BASE.replace(model={"arch": arch, "options": options}, optimizer=optimizer or {})
+    return make(PAPER, f"mlp003_{name}", row, row_config, {"test MSE x100": figure} if figure is not None else {})
 
 
 def experiments():
     return [
         _row("best", "Best: MLP 1 hidden, BatchNorm, sigmoid, output BatchNorm", 3.2),
-        _row("hidden2", "Table 1: MLP, 2 hidden layers", 3.8, ["hidden_layers=2"]),
-        _row("hidden3", "Table 1: MLP, 3 hidden layers", 4.1, ["hidden_layers=3"]),
+        _row("hidden2", "Table 1: MLP, 2 hidden layers", 3.8, hidden_layers=2),
+        _row("hidden3", "Table 1: MLP, 3 hidden layers", 4.1, hidden_layers=3),
         _row("ae1", "Table 2: autoencoder, 1 hidden layer", 3.408, arch="autoencoder"),
-        _row("ae2", "Table 2: autoencoder, 2 hidden layers", 4.1, ["hidden_layers=2"], arch="autoencoder"),
-        _row("ae3", "Table 2: autoencoder, 3 hidden layers", 5.1, ["hidden_layers=3"], arch="autoencoder"),
-        _row("ae5", "Table 2: autoencoder, 5 hidden layers", 5.870, ["hidden_layers=5"], arch="autoencoder"),
+        _row("ae2", "Table 2: autoencoder, 2 hidden layers", 4.1, hidden_layers=2, arch="autoencoder"),
+        _row("ae3", "Table 2: autoencoder, 3 hidden layers", 5.1, hidden_layers=3, arch="autoencoder"),
+        _row("ae5", "Table 2: autoencoder, 5 hidden layers", 5.870, hidden_layers=5, arch="autoencoder"),
         _row("batchnorm", "Table 4: with BatchNorm", 3.298),
-        _row("no_batchnorm", "Table 4: without BatchNorm", 3.356, ["batchnorm=false"]),
+        _row("no_batchnorm", "Table 4: without BatchNorm", 3.356, batchnorm=False),
         _row("act_sigmoid", "Table 5: hidden activation sigmoid", 3.298),
-        _row("act_relu", "Table 5: hidden activation ReLU", 3.899, ["hidden_activation=relu"]),
-        _row("act_tanh", "Table 5: hidden activation tanh", 3.745, ["hidden_activation=tanh"]),
-        _row("opt_sgd", "Optimizers: SGD", optimizer="sgd"),
-        _row("opt_sgd_momentum", "Optimizers: SGD + momentum", optimizer="sgd_momentum"),
-        _row("opt_rmsprop", "Optimizers: RMSprop", 3.5, optimizer="rmsprop"),
+        _row("act_relu", "Table 5: hidden activation ReLU", 3.899, hidden_activation="relu"),
+        _row("act_tanh", "Table 5: hidden activation tanh", 3.745, hidden_activation="tanh"),
+        _row("opt_sgd", "Optimizers: SGD", optimizer={"name": "sgd"}),
+        _row("opt_sgd_momentum", "Optimizers: SGD + momentum", optimizer={"name": "sgd_momentum"}),
+        _row("opt_rmsprop", "Optimizers: RMSprop", 3.5, optimizer={"name": "rmsprop"}),
         _row("opt_adam", "Optimizers: Adam", 3.2),
-        _row("lr_0.01", "Learning rate 0.01", lr=0.01),
-        _row("lr_0.001", "Learning rate 0.001", lr=0.001),
-        _row("lr_0.0001", "Learning rate 0.0001", lr=0.0001),
-        _row("last_relu", "Last layer ReLU (washed out)", options=["output_activation=relu"]),
-        _row("last_sigmoid", "Last layer sigmoid (washed out)", options=["output_activation=sigmoid"]),
-        _row("last_none", "Last layer none", options=["output_activation=linear"]),
+        _row("lr_0.01", "Learning rate 0.01", optimizer={"lr": 0.01}),
+        _row("lr_0.001", "Learning rate 0.001", optimizer={"lr": 0.001}),
+        _row("lr_0.0001", "Learning rate 0.0001", optimizer={"lr": 0.0001}),
+        _row("last_relu", "Last layer ReLU (washed out)", output_activation="relu"),
+        _row("last_sigmoid", "Last layer sigmoid (washed out)", output_activation="sigmoid"),
+        _row("last_none", "Last layer none", output_activation="linear"),
         _row("last_tanh", "Last layer tanh (= the best model's)"),
     ]
 
 
-def smoke(row, settings):
+def smoke(row, shrunk):
     """Smoke runs stay at the models' 32x32 (their dense layers are sized by it)."""
-    return {**settings, "image_size": row["image_size"]}
+    return shrunk.replace(data={"image_size": row.data.image_size})
 
 
 def _pairs(*names):

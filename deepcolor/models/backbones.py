@@ -38,7 +38,7 @@ def keras_weights_argument(weights, backbone):
 
     Fails within seconds, in one line, when ImageNet weights would need a download that cannot happen.
     """
-    if weights in (None, "none"):
+    if weights in (None, "none") or backbone == "none":  # backbone none: koalarization without extractor
         return None
     if weights == "imagenet":
         prefix = _apps()[backbone][2]

@@ -8,7 +8,12 @@ Fusion: the vector tiled to 28 x 28, concatenated (256 + d channels), Conv 1x1 2
 Conv 128 -> Up x2 -> Conv 64 -> Conv 64 -> Up x2 -> Conv 32 -> Conv 2 tanh -> Up x2 -> 224 x 224 x 2.
 
 Extractors: inception_resnet_v2 (the original, 299x299), inception_v3 (004 Model 1, 299x299),
-convnext_tiny (004 Model 2, 224x224), inception_v3 with `feature_subset=256` (004 Model 3).
+convnext_tiny (004 Model 2, 224x224), inception_v3 with `feature_subset=256` (004 Model 3), and
+`none`: a zero vector of the same 1000 dims (ours: the control that says how much any extractor adds).
+
+The extractor is frozen, so its vector is a fixed function of the input: `embedding_model()` computes it
+and `with_embedding_input()` is the same network taking it as a second input (the same layers and
+weights), which is how `train --cache-embeddings` computes each image's vector once, not every epoch.
 Unlike the original code, the fusion works with any batch size (the tiling uses the runtime batch).
 Decoder convs are 3x3 ReLU (the paper's Table 1); "Up" is nearest-neighbour UpSampling2D.
 """
@@ -22,7 +27,8 @@ from keras import layers, ops
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
 from deepcolor.models.heads import output_activation as output_activation_layer
 
-EXTRACTOR_SIZES = {"inception_resnet_v2": 299, "inception_v3": 299, "convnext_tiny": 224}
+EXTRACTOR_SIZES = {"inception_resnet_v2": 299, "inception_v3": 299, "convnext_tiny": 224, "none": 0}
+CLASSES = 1000  # the ImageNet class vector every extractor gives (and `none`'s zeros)
 ENCODER = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1))
 
 
@@ -49,6 +55,24 @@ class StopGradient(layers.Layer):
 
     def call(self, x):
         return ops.stop_gradient(x)
+
+
+@keras.saving.register_keras_serializable(package="deepcolor")
+class ZeroFeatures(layers.Layer):
+    """extractor="none": a zero class vector per image, so the fusion layer's shape is unchanged."""
+
+    def __init__(self, dims=CLASSES, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = dims
+
+    def call(self, images):
+        return ops.zeros((ops.shape(images)[0], self.dims), dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.dims)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": self.dims}
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")
@@ -82,7 +106,7 @@ class Koalarization(ColorizerModel):
         without ImageNet weights (smoke runs: Inception's smallest is 75)."""
         if extractor not in EXTRACTOR_SIZES:
             raise ValueError(f"unknown extractor {extractor!r}; known: {', '.join(EXTRACTOR_SIZES)}")
-        if extractor_size and extractor_size != EXTRACTOR_SIZES[extractor] and weights == "imagenet":
+        if extractor_size and extractor != "none" and extractor_size != EXTRACTOR_SIZES[extractor] and weights == "imagenet":
             raise ValueError(f"Koalarization: ImageNet weights need the {extractor} input size "
                              f"{EXTRACTOR_SIZES[extractor]}, not extractor_size {extractor_size}")
         if image_size is not None and image_size % 8:
@@ -92,12 +116,15 @@ class Koalarization(ColorizerModel):
         for i, (filters, stride) in enumerate(ENCODER):
             x = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu", name=f"enc{i + 1}")(x)
 
-        side = extractor_size or EXTRACTOR_SIZES[extractor]
-        g = layers.Resizing(side, side, interpolation="bilinear", name="to_extractor_size")(inputs)
-        g = GrayToBackbone(extractor, name=f"to_{extractor}")(g)
-        classifier = build_backbone(extractor, (side, side, 3), weights, include_top=True)
-        classifier.trainable = False  # frozen, as in the paper
-        vector = StopGradient(name="frozen_features")(classifier(g, training=False))
+        if extractor == "none":
+            vector = StopGradient(name="frozen_features")(ZeroFeatures(CLASSES, name="no_extractor")(inputs))
+        else:
+            side = extractor_size or EXTRACTOR_SIZES[extractor]
+            g = layers.Resizing(side, side, interpolation="bilinear", name="to_extractor_size")(inputs)
+            g = GrayToBackbone(extractor, name=f"to_{extractor}")(g)
+            classifier = build_backbone(extractor, (side, side, 3), weights, include_top=True)
+            classifier.trainable = False  # frozen, as in the paper
+            vector = StopGradient(name="frozen_features")(classifier(g, training=False))
         if feature_subset:
             vector = SelectFeatures(feature_subset, vector.shape[-1], feature_seed, name="feature_subset")(vector)
 
@@ -118,3 +145,13 @@ class Koalarization(ColorizerModel):
                        feature_subset=feature_subset,
                        feature_seed=feature_seed, output_channels=output_channels,
                        output_activation=output_activation, synchronized_bn=synchronized_bn)
+
+    def embedding_model(self):
+        """gray -> the frozen extractor's vector (before any feature subset): fixed, so cacheable."""
+        return keras.Model(self.input, self.get_layer("frozen_features").output, name="embedding")
+
+    def with_embedding_input(self):
+        """[gray, embedding] -> the colours: this network with the extractor's vector given, through
+        the same layers and weights (training it trains this model)."""
+        return keras.Model([self.input, self.get_layer("frozen_features").output], self.output, name="from_embedding")
+
