@@ -225,7 +225,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             continue
         write_rows(out, report, scale, run_name, names, config, per_seed, run_dirs, protocol)
     from deepcolor.replication_page import write_page
-    write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=time.time() - started)
+    write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=None if page_only else time.time() - started)
     failed = {k: v for k, v in errors.items() if v}
     log(f"report {report} ({scale}): {len(errors) - len(failed)} rows done this time, {len(failed)} failed -> {out}")
     return errors
