@@ -32,9 +32,10 @@ def _image_column(dataset, where):
     raise SystemExit(f"error: {where} has no image column (columns: {', '.join(features) or 'unknown'})")
 
 
-def hf_records(name, dataset_id, split, max_samples, seed):
+def hf_records(name, dataset_id, split, max_samples, seed, split_given=True):
     """Records with the encoded bytes in memory, `max_samples` of them after a seeded streaming
-    shuffle (all of them when max_samples is 0, for local directories)."""
+    shuffle (all of them when max_samples is 0, for local directories). split_given False: `split` is
+    only the default, and a local folder holding one other split gives that one."""
     from deepcolor.data.records import Record
     from deepcolor.errors import import_extra
 
@@ -49,10 +50,14 @@ def hf_records(name, dataset_id, split, max_samples, seed):
     from tqdm import tqdm
 
     try:
-        if local:  # a folder whose files name one split only (ADE_val_*.jpg: "validation") gives that one
-            splits = list(datasets.load_dataset(dataset_id, streaming=True))
-            split = splits[0] if split not in splits and len(splits) == 1 else split
-        stream = datasets.load_dataset(dataset_id, split=split, streaming=True)
+        if local:  # loaded once with all its splits: one named by its files only (ADE_val_*.jpg) is taken
+            splits = datasets.load_dataset(dataset_id, streaming=True)
+            split = next(iter(splits)) if not split_given and split not in splits and len(splits) == 1 else split
+            if split not in splits:
+                raise ValueError(f"Bad split: {split}. Available splits: {list(splits)}")
+            stream = splits[split]
+        else:
+            stream = datasets.load_dataset(dataset_id, split=split, streaming=True)
     except (ValueError, FileNotFoundError) as e:  # unknown split, empty folder, no such dataset
         raise SystemExit(f"error: {where}: {str(e).splitlines()[0][:300]}") from None
     column = _image_column(stream, where)

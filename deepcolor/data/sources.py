@@ -129,7 +129,7 @@ def resolve_source(spec, max_samples=0, seed=0):
             from deepcolor.data.coco import coco_records
             return coco_records(source, split, max_samples, seed)
         from deepcolor.data.hf import hf_records
-        return hf_records(name, source, split, max_samples, seed)
+        return hf_records(name, source, split, max_samples, seed, split_given="@" in spec.rsplit("/", 1)[-1])
     raise SystemExit(f"error: unknown --data source {spec!r}; use one of: {SOURCES_HELP}")
 
 
