@@ -6,14 +6,18 @@
    on the same files, checked to give the same tensors (within one 8-bit level: the resamplers round
    differently);
 2. U-Net training images/s (batch 16), ours with --jit off and on, versus the seed style (their
-   Sequence + default `fit`), same model;
-3. colorize latency file -> file (256x256, 768x512, 12 MP) and folder throughput;
+   Sequence + default `fit`, the same model built with Keras' own BatchNormalization and Dropout
+   where ours uses the fused kernels of deepcolor.models.fast_layers), with the FLOP/s reached as a
+   share of a same-run matmul peak, and a per-layer profile of both;
+3. colorize latency file -> file (256x256, 768x512, 12 MP photos tiled from the real photos of
+   --data) and folder throughput;
 4. peak resident memory of each (every measurement runs in its own process).
 Medians over repeats after warm-up. --quick shrinks everything to a CI-sized correctness run (its
 timings mean nothing); it asserts only that both loaders give the same tensors.
 """
 
 import argparse
+import contextlib
 import json
 import math
 import multiprocessing
@@ -192,7 +196,17 @@ def measure_pipeline(kind, paths, sizes, batch_size, repeats):
 
 
 def measure_training(kind, paths, sizes, batch_size, steps):
-    """Steady-state U-Net training images/s (median step time after warm-up), per size."""
+    """Steady-state U-Net training images/s (median step time after warm-up), per size. The seed
+    style's U-Net is built and traced with Keras' own BatchNormalization and Dropout."""
+    from deepcolor.models.fast_layers import stock_keras_layers
+    result = {}
+    for size in sizes:
+        with stock_keras_layers() if kind == "seed_style" else contextlib.nullcontext():
+            result[str(size)] = _time_training(kind, paths, size, batch_size, steps)
+    return result
+
+
+def _time_training(kind, paths, size, batch_size, steps):
     import keras
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.encodings import get_encoding
@@ -205,28 +219,54 @@ def measure_training(kind, paths, sizes, batch_size, steps):
         def on_train_batch_end(self, batch, logs=None):
             self.times.append(time.perf_counter() - self.start)
 
-    result = {}
-    for size in sizes:
-        keras.utils.set_random_seed(0)
-        model = build_model("unet", size)
-        jit = kind == "ours_jit_on"
-        warmup = math.ceil(len(paths) / batch_size) + 1  # one full pass fills our cache, plus tracing
-        timer = StepTimer()
-        timer.times = []
-        if kind == "seed_style":
-            model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")  # the default fit
-            data = seed_style_sequence(paths, size, batch_size)
-            epochs = math.ceil((warmup + steps) / len(data))
-            model.fit(data, epochs=epochs, callbacks=[timer], verbose=0)
+    keras.utils.set_random_seed(0)
+    model = build_model("unet", size)
+    warmup = math.ceil(len(paths) / batch_size) + 1  # one full pass fills our cache, plus tracing
+    timer = StepTimer()
+    timer.times = []
+    if kind == "seed_style":
+        model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")  # the default fit
+        data = seed_style_sequence(paths, size, batch_size)
+        epochs = math.ceil((warmup + steps) / len(data))
+        model.fit(data, epochs=epochs, callbacks=[timer], verbose=0)
+    else:
+        model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=kind == "ours_jit_on")
+        data = training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size, repeat=True)
+        model.fit(data, steps_per_epoch=warmup + steps, epochs=1, callbacks=[timer], verbose=0)
+    timed = timer.times[warmup:warmup + steps] if len(timer.times) > warmup else timer.times[-steps:]
+    step = statistics.median(timed)
+    return {"images_per_s": batch_size / step, "step_s": step, "steps_timed": len(timed),
+            "jit_compile": bool(model.jit_compile), "train_flops": training_flops(model, batch_size)}
+
+
+def training_flops(model, batch_size):
+    """Multiply-add FLOPs of one training step's convolutions (forward, and the two backward
+    products: input and kernel gradients, each as large as the forward); the rest is memory-bound."""
+    import keras
+    macs = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2DTranspose):
+            pixels = math.prod(layer.input.shape[1:3])  # each input pixel meets the whole kernel
+        elif isinstance(layer, keras.layers.Conv2D):
+            pixels = math.prod(layer.output.shape[1:3])
         else:
-            model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=jit)
-            data = training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size, repeat=True)
-            model.fit(data, steps_per_epoch=warmup + steps, epochs=1, callbacks=[timer], verbose=0)
-        timed = timer.times[warmup:warmup + steps] if len(timer.times) > warmup else timer.times[-steps:]
-        step = statistics.median(timed)
-        result[str(size)] = {"images_per_s": batch_size / step, "step_s": step, "steps_timed": len(timed),
-                             "jit_compile": bool(model.jit_compile)}
-    return result
+            continue
+        macs += pixels * math.prod(layer.kernel.shape)
+    return 2 * 3 * macs * batch_size
+
+
+def measure_matmul_peak(repeats, n=2048):
+    """FLOP/s of a large float32 matrix product: what this machine's convolutions could reach."""
+    import tensorflow as tf
+    a, b = tf.random.normal((n, n)), tf.random.normal((n, n))
+    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+    product()
+    runs = []
+    for _ in range(max(repeats, 3) * 3):
+        start = time.perf_counter()
+        product().numpy()
+        runs.append(2 * n ** 3 / (time.perf_counter() - start))
+    return {"n": n, "flops_per_s": max(runs), "median_flops_per_s": statistics.median(runs)}
 
 
 def measure_colorize(photo_paths, folder_paths, repeats, work):
@@ -271,9 +311,16 @@ def measure_colorize(photo_paths, folder_paths, repeats, work):
     return result
 
 
-def profile_training_step(size, batch_size, repeats):
+def profile_training_step(size, batch_size, repeats, seed_style=False):
     """Where a U-Net training step's time goes: each layer's forward + backward pass, timed alone
-    at the shapes it sees inside the model (a per-layer profile; the sum is close to a real step)."""
+    at the shapes it sees inside the model (a per-layer profile; the sum is close to a real step).
+    seed_style: the model with Keras' own BatchNormalization and Dropout."""
+    from deepcolor.models.fast_layers import stock_keras_layers
+    with stock_keras_layers() if seed_style else contextlib.nullcontext():
+        return _profile_layers(size, batch_size, repeats)
+
+
+def _profile_layers(size, batch_size, repeats):
     import keras
     import tensorflow as tf
     from deepcolor.models import build_model
@@ -306,6 +353,20 @@ def profile_training_step(size, batch_size, repeats):
         total += seconds
     return {"size": size, "batch_size": batch_size, "sum_s": total,
             "by_layer_type": dict(sorted(by_kind.items(), key=lambda kv: -kv[1]))}
+
+
+def photo_mosaic(paths, size, tile=1000):
+    """A photo of `size` (width, height) tiled from real photos, each cropped to a square and
+    resized to at most `tile` pixels: full-resolution texture and noise that compress and write
+    like a real camera photo (an upscaled small photo is smooth, and flatters the PNG writer)."""
+    from PIL import Image, ImageOps
+    width, height = size
+    side = min(tile, width, height)
+    canvas = Image.new("RGB", size)
+    for n, (top, left) in enumerate((y, x) for y in range(0, height, side) for x in range(0, width, side)):
+        with Image.open(paths[n % len(paths)]) as im:
+            canvas.paste(ImageOps.fit(im.convert("RGB"), (side, side), Image.BICUBIC), (left, top))
+    return canvas
 
 
 def check_loaders_agree(paths, size, batch_size):
@@ -399,13 +460,28 @@ def markdown(report):
         pipe = r["pipeline"]["ours"][str(size)]["images_per_s"]
         lines.append(f"| {size}² | " + " | ".join(cells) + f" | {ours / seed:.2f}× | {pipe / ours:.1f}× |")
     lines += ["", "Peak RSS (MB): " + ", ".join(f"{k} {v['rss_mb']:.0f}" for k, v in r["train"].items())]
-    if "profile" in r:
-        prof = r["profile"]
-        step = r["train"]["ours_jit_off"]["result"][str(prof["size"])]["step_s"]
-        lines += ["", f"Where a training step goes ({prof['size']}², batch {prof['batch_size']}, each layer's "
-                  f"forward + backward timed alone; sum {prof['sum_s']:.2f} s against a measured step of "
+    if "matmul_peak" in r:
+        peak = r["matmul_peak"]["flops_per_s"]
+        lines += ["", f"Share of this machine's peak (a {r['matmul_peak']['n']}² float32 matmul in the same run: "
+                  f"{peak / 1e9:.1f} GFLOP/s). A step's FLOPs are its convolutions' (forward and both "
+                  f"gradients); everything else is memory traffic:", "",
+                  "| size | GFLOP per step | " + " | ".join(f"{k} GFLOP/s (share)" for k in r["train"]) + " |",
+                  "|---|---|" + "---|" * len(r["train"])]
+        for size in report["sizes"]:
+            runs_ = [r["train"][k]["result"][str(size)] for k in r["train"]]
+            flops = runs_[0]["train_flops"]
+            lines.append(f"| {size}² | {flops / 1e9:.1f} | " + " | ".join(
+                f"{flops / v['step_s'] / 1e9:.1f} ({flops / v['step_s'] / peak:.0%})" for v in runs_) + " |")
+    for key, title in (("profile", "ours"), ("profile_seed_style", "seed style (Keras' own BatchNormalization and Dropout)")):
+        if key not in r:
+            continue
+        prof = r[key]
+        kind = "ours_jit_off" if key == "profile" else "seed_style"
+        step = r["train"][kind]["result"][str(prof["size"])]["step_s"]
+        lines += ["", f"Where a training step goes, {title} ({prof['size']}², batch {prof['batch_size']}, each "
+                  f"layer's forward + backward timed alone; sum {prof['sum_s']:.2f} s against a measured step of "
                   f"{step:.2f} s):", "", "| layer type | seconds | share |", "|---|---|---|"]
-        lines += [f"| {kind} | {sec:.3f} | {sec / prof['sum_s']:.0%} |" for kind, sec in prof["by_layer_type"].items()]
+        lines += [f"| {k} | {sec:.3f} | {sec / prof['sum_s']:.0%} |" for k, sec in prof["by_layer_type"].items()]
     lines += ["", "## 3. Colorize, file to file (seconds, median; PNG output)", "",
               "| photo | size | total | read | colorize | write |", "|---|---|---|---|---|---|"]
     for label, v in r["colorize"]["result"].items():
@@ -459,20 +535,21 @@ def main(argv=None):
         results["train"][kind] = {"result": value, "rss_mb": rss}
         print(f"train {kind}: {value}", flush=True)
 
+    results["matmul_peak"], _ = in_child(measure_matmul_peak, args.repeats)
+    print(f"matmul peak: {results['matmul_peak']['flops_per_s'] / 1e9:.1f} GFLOP/s", flush=True)
     if not args.quick:
-        results["profile"], _ = in_child(profile_training_step, sizes[-1], args.batch_size, args.repeats)
-        print(f"profile: {results['profile']}", flush=True)
+        for key, seed_style in (("profile", False), ("profile_seed_style", True)):
+            results[key], _ = in_child(profile_training_step, sizes[-1], args.batch_size, args.repeats, seed_style)
+            print(f"{key}: {results[key]}", flush=True)
 
     with tempfile.TemporaryDirectory() as work:
-        from skimage import data as skdata
-        base = Image.fromarray(skdata.astronaut())
         photos = {"256x256": (256, 256), "768x512": (768, 512)}
         if not args.quick:
             photos["12MP"] = (4000, 3000)
         photo_paths = {}
         for label, size in photos.items():
             photo_paths[label] = os.path.join(work, f"{label}.jpg")
-            base.resize(size, Image.BICUBIC).save(photo_paths[label], quality=95)
+            photo_mosaic(paths, size).save(photo_paths[label], quality=95)
         folder = paths[:8 if args.quick else 64]
         value, rss = in_child(measure_colorize, photo_paths, folder, args.repeats, work)
         results["colorize"] = {"result": value, "rss_mb": rss}

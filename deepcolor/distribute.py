@@ -10,6 +10,11 @@
 learning dynamics match single-device training on the same batch (tests/test_distribute.py).
 """
 
+import json
+import os
+import shutil
+import tempfile
+
 import tensorflow as tf
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multiworker", "tpu")
@@ -31,6 +36,9 @@ def split_cpu(devices):
 
 
 def make_strategy(name):
+    if name == "multiworker":  # first: listing logical devices starts TensorFlow, too late for collectives
+        fix_keras_multiworker_build()
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     cpus = tf.config.list_logical_devices("CPU")
     if name == "auto":
@@ -39,8 +47,6 @@ def make_strategy(name):
         return tf.distribute.OneDeviceStrategy((gpus or cpus)[0].name)
     if name == "mirrored":
         return tf.distribute.MirroredStrategy([d.name for d in (gpus or cpus)])
-    if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":
         try:
             resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
@@ -50,3 +56,74 @@ def make_strategy(name):
             raise SystemExit(f"error: --strategy tpu: no TPU reachable ({str(e).splitlines()[0][:200]})") from None
         return tf.distribute.TPUStrategy(resolver)
     raise SystemExit(f"error: unknown --strategy {name!r}; use one of {', '.join(STRATEGIES)}")
+
+
+def this_worker():
+    """(is_chief, task name) of this process in the TF_CONFIG cluster; (True, None) outside one.
+
+    The chief is the task of type "chief", or worker 0 of a cluster that names no chief (the
+    TensorFlow convention)."""
+    try:
+        tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"error: the TF_CONFIG variable is not valid JSON ({e})") from None
+    task = tf_config.get("task") or {}
+    if "type" not in task:
+        return True, None
+    kind, index = task["type"], int(task.get("index", 0))
+    chief = kind == "chief" or (kind == "worker" and index == 0 and "chief" not in tf_config.get("cluster", {}))
+    return chief, f"{kind}{index}"
+
+
+def worker_run_dir(out):
+    """The run directory this process writes under --strategy multiworker.
+
+    Every worker runs the same callbacks, so every worker saves checkpoints; only the chief's go
+    to the run directory. The others write to a scratch copy of it, made at start from the
+    chief's files (the run directory must be on storage all workers see), so a resumed run
+    restores the same epoch and weights on every worker. The caller deletes the copy at the end.
+    Returns (directory, is_scratch)."""
+    chief, task = this_worker()
+    if chief:
+        return out, False
+    scratch = tempfile.mkdtemp(prefix=f"deepcolor-{task}-")
+    if os.path.isdir(out):
+        shutil.copytree(out, scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tensorboard", "*.tmp*"))
+    return scratch, True
+
+
+def fix_keras_multiworker_build():
+    """Keras 3's fit() under MultiWorkerMirroredStrategy fails in two places (keras-team/keras#20585,
+    open); both are mended here, and only under --strategy multiworker:
+
+    - before the first step, to learn the input shapes, it averages a distributed batch across
+      workers eagerly, which that strategy cannot do ("Attempt to convert a value (PerReplica...)").
+      The shapes are those of any one replica's batch: this worker's first replica is used.
+    - after each step it averages the scalar logs across workers along axis 0, which a scalar
+      lacks ("Invalid reduction dimension 0"). The mean across workers is taken with no axis.
+    """
+    from keras.src.backend.tensorflow import trainer as keras_trainer
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+    if getattr(TensorFlowTrainer, "_deepcolor_multiworker_fix", False):
+        return
+    original = TensorFlowTrainer._maybe_symbolic_build
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        if iterator is not None and data_batch is None and self._distribute_strategy is not None:
+            for _, _, batches in iterator:
+                data_batch = tf.nest.map_structure(
+                    lambda v: (self._distribute_strategy.experimental_local_results(v)[0]
+                               if isinstance(v, tf.distribute.DistributedValues) else v), next(batches))
+                break
+        return original(self, iterator=None, data_batch=data_batch)
+
+    TensorFlowTrainer._maybe_symbolic_build = _maybe_symbolic_build
+    original_reduce = keras_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return tf.nest.map_structure(lambda v: strategy.reduce("MEAN", v, axis=None), values)
+        return original_reduce(values, strategy, reduction)
+
+    keras_trainer.reduce_per_replica = reduce_per_replica
+    TensorFlowTrainer._deepcolor_multiworker_fix = True

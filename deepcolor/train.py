@@ -314,11 +314,11 @@ def setup_runtime(config):
     from deepcolor.distribute import make_strategy, split_cpu
     run = config.run
     split_cpu(run.cpu_devices)  # before anything makes TensorFlow start its devices
+    strategy = make_strategy(run.strategy)  # multiworker sets up its collective ops before any op runs
     keras.utils.set_random_seed(run.seed)
     if run.deterministic:
         tf.config.experimental.enable_op_determinism()
     devices = select_devices(config)
-    strategy = make_strategy(run.strategy)
     replicas = strategy.num_replicas_in_sync
     if run.batch_size % replicas:
         raise SystemExit(f"error: --batch-size {run.batch_size} must be a multiple of the "
@@ -502,6 +502,19 @@ def summarize(out, record, model, guard, elapsed):
 
 def main(argv=None):
     config, args = parse_config(argv)
+    if config.run.strategy != "multiworker":
+        return train(config, args)
+    from deepcolor.distribute import worker_run_dir
+    out, scratch = worker_run_dir(config.run.out)  # only the chief writes the run directory
+    try:
+        return train(config.replace(run={"out": out}), args)
+    finally:
+        if scratch:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def train(config, args):
+    """Everything `main` does for one process: prepare the run, train, save, summarize."""
     previous = prepare_run_dir(config, args.overwrite)
     if config.model.ensemble:  # report 001's combined models: nothing to train
         from deepcolor.ensemble import build_ensemble_run

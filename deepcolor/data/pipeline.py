@@ -146,11 +146,24 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.from_tensor_slices(features)))
     if cache:
         ds = ds.cache()
-    if shuffle:
-        ds = ds.shuffle(len(infos), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
     if repeat:
-        ds = ds.repeat()
+        # Epoch k is shuffled with a seed made from (seed, k), not by a generator that advances
+        # with every iterator made of the dataset: Keras makes a throw-away iterator under a
+        # tf.distribute strategy (to learn the input shapes), which would shift every order.
+        images = ds
+
+        def one_epoch(epoch):
+            if shuffle:
+                # This function's own graph seed, so the order depends on (seed, epoch) alone (and
+                # tf.data accepts a tensor op seed: with a graph seed of 0 it would not).
+                tf.random.set_seed(1)
+                return images.shuffle(len(infos), seed=tf.cast(seed, tf.int64) * 1_000_003 + epoch).batch(batch_size)
+            return images.batch(batch_size)
+        ds = tf.data.Dataset.counter().flat_map(one_epoch)
+    else:
+        if shuffle:
+            ds = ds.shuffle(len(infos), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size)
     ds = ds.enumerate()  # the batch's index in the stream: augmentation's seed
     if skip_batches:
         ds = ds.skip(skip_batches)

@@ -10,6 +10,7 @@ Parameters at 256x256 with 3 outputs: 7,037,504 (DenseNet121) + 2,749,635 (decod
 import keras
 from keras import layers
 
+from deepcolor.models import fast_layers
 from deepcolor.models.base import ColorizerModel
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
 from deepcolor.models.heads import output_activation as output_activation_layer
@@ -23,7 +24,7 @@ def apply_upsample_block(x, filters, activation, name, batchnorm=True, synchroni
     else:  # the output block
         x = output_activation_layer(activation, layer_name=f"{name}_act")(x)
     if batchnorm:
-        x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+        x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return x
 
 

@@ -15,6 +15,7 @@ Best model (report): 1 hidden layer, BatchNorm, sigmoid, BatchNorm after the out
 import keras
 from keras import layers
 
+from deepcolor.models import fast_layers
 from deepcolor.models.base import ColorizerModel
 
 from deepcolor.models.heads import output_activation as output_activation_layer
@@ -26,7 +27,7 @@ AUTOENCODER_WIDTHS = {1: (512,), 2: (512, 256), 3: (512, 256, 512), 5: (512, 256
 def apply_dense_block(x, units, batchnorm, activation, name, synchronized_bn=False):
     x = layers.Dense(units, name=f"{name}_dense")(x)
     if batchnorm:
-        x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+        x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return layers.Activation(activation or "linear", name=f"{name}_act")(x)
 
 
@@ -44,7 +45,7 @@ class DenseColorizer(ColorizerModel):
             x = apply_dense_block(x, units, batchnorm, hidden_activation, f"hidden{i + 1}", synchronized_bn)
         x = layers.Dense(image_size * image_size * output_channels, name="out_dense")(x)
         if output_batchnorm:
-            x = layers.BatchNormalization(synchronized=synchronized_bn, name="out_bn")(x)
+            x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name="out_bn")(x)
         x = output_activation_layer(output_activation)(x)
         outputs = layers.Reshape((image_size, image_size, output_channels), name="to_image")(x)
         kwargs.setdefault("name", "dense_colorizer")

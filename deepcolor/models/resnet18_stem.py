@@ -13,6 +13,7 @@ layer1 148,480, layer2 230,912 + 295,936) + decoder 278,498 (148,096 + 74,048 + 
 import keras
 from keras import layers
 
+from deepcolor.models import fast_layers
 from deepcolor.models.base import ColorizerModel
 
 from deepcolor.models.heads import output_activation as output_activation_layer
@@ -21,20 +22,20 @@ from deepcolor.models.heads import output_activation as output_activation_layer
 def apply_basic_block(x, filters, stride, name, synchronized_bn=False):
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized_bn, name=f"{name}_bn1")(y)
+    y = fast_layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized_bn, name=f"{name}_bn1")(y)
     y = layers.ReLU(name=f"{name}_relu1")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized_bn, name=f"{name}_bn2")(y)
+    y = fast_layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized_bn, name=f"{name}_bn2")(y)
     if stride != 1 or x.shape[-1] != filters:
         shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_down_conv")(x)
-        shortcut = layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized_bn, name=f"{name}_down_bn")(shortcut)
+        shortcut = fast_layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized_bn, name=f"{name}_down_bn")(shortcut)
     y = layers.Add(name=f"{name}_add")([y, shortcut])
     return layers.ReLU(name=f"{name}_out")(y)
 
 
 def apply_conv_bn_relu(x, filters, name, synchronized_bn=False):
     x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+    x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
@@ -50,7 +51,7 @@ class ResNet18Colorizer(ColorizerModel):
         inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")
         x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
         x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1")(x)
-        x = layers.BatchNormalization(epsilon=1e-5, synchronized=sbn, name="bn1")(x)
+        x = fast_layers.BatchNormalization(epsilon=1e-5, synchronized=sbn, name="bn1")(x)
         x = layers.ReLU(name="relu1")(x)
         x = layers.ZeroPadding2D(1, name="pool_pad")(x)
         x = layers.MaxPooling2D(3, strides=2, name="maxpool")(x)

@@ -18,6 +18,7 @@ map); the report's text is followed here instead.
 import keras
 from keras import layers
 
+from deepcolor.models import fast_layers
 from deepcolor.models.base import ColorizerModel
 
 from deepcolor.models.heads import output_activation as output_activation_layer
@@ -25,15 +26,15 @@ from deepcolor.models.heads import output_activation as output_activation_layer
 
 def apply_encoder_block(x, filters, leaky_alpha, name, synchronized_bn=False):
     x = layers.Conv2D(filters, 3, strides=2, padding="same", name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+    x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return layers.LeakyReLU(negative_slope=leaky_alpha, name=f"{name}_act")(x)
 
 
 def apply_decoder_block(x, skip, filters, dropout, name, synchronized_bn=False):
     x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", name=f"{name}_upconv")(x)
     x = layers.Concatenate(name=f"{name}_concat")([x, skip])
-    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
-    x = layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+    x = fast_layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return layers.ReLU(name=f"{name}_act")(x)
 
 

@@ -16,6 +16,7 @@ and transposed convs 1,277,843, their BNs 1,816... counted by layer in the test)
 import keras
 from keras import layers
 
+from deepcolor.models import fast_layers
 from deepcolor.models.base import ColorizerModel
 
 from deepcolor.models.backbones import build_backbone
@@ -27,7 +28,7 @@ L_MEAN, L_STD = 0.4697, 0.2610  # the report's statistics of L/100
 
 def apply_conv_block(x, filters, kernel, name, synchronized_bn=False):
     x = layers.Conv2D(filters, kernel, padding="same", name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
+    x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
@@ -56,7 +57,7 @@ class VGG16Regression(ColorizerModel):
         conv1_2, conv2_2, conv3_3, conv4_3 = encoder(x3)
 
         def bn(t, name):
-            return layers.BatchNormalization(synchronized=sbn, name=name)(t)
+            return fast_layers.BatchNormalization(synchronized=sbn, name=name)(t)
 
         y = apply_conv_block(bn(conv4_3, "bn_conv4_3"), 256, 1, "dec4", sbn)
         y = layers.Add(name="add3")([apply_up(y, upsampling, "up3"), bn(conv3_3, "bn_conv3_3")])
