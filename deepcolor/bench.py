@@ -355,10 +355,11 @@ def _profile_layers(size, batch_size, repeats):
             "by_layer_type": dict(sorted(by_kind.items(), key=lambda kv: -kv[1]))}
 
 
-def photo_mosaic(paths, size, tile=1000):
-    """A photo of `size` (width, height) tiled from real photos, each cropped to a square and
-    resized to at most `tile` pixels: full-resolution texture and noise that compress and write
-    like a real camera photo (an upscaled small photo is smooth, and flatters the PNG writer)."""
+def photo_mosaic(paths, size, tile=400):
+    """A photo of `size` (width, height) tiled from real photos, each cropped to a `tile`-pixel
+    square (about their own resolution: the photos of this project are 300-500 pixels on their
+    short side), so the whole has a real photo's texture and noise, which compress and write like
+    a camera photo's (an upscaled small photo is smooth, and flatters the decoder and PNG writer)."""
     from PIL import Image, ImageOps
     width, height = size
     side = min(tile, width, height)

@@ -238,21 +238,40 @@ def lab_to_uint8(lab):
     return uint8_from_linear(_linear_from_lab(lab))
 
 
+def _in_gamut(linear, tolerance):
+    return tf.reduce_all((linear >= -tolerance) & (linear <= 1.0 + tolerance), axis=-1)
+
+
+def _largest_scale_in_gamut(lab, iterations, tolerance):
+    """[K, 3] Lab -> [K, 1]: the largest chroma scale (to 1/2^iterations, by bisection) at which
+    the colour fits sRGB; 0 (gray) always fits."""
+    lightness, chroma = lab[:, :1], lab[:, 1:]
+    low, high = tf.zeros_like(lightness), tf.ones_like(lightness)
+    for _ in range(iterations):
+        middle = 0.5 * (low + high)
+        ok = _in_gamut(_linear_from_lab(tf.concat([lightness, chroma * middle], -1)), tolerance)[:, None]
+        low, high = tf.where(ok, middle, low), tf.where(ok, high, middle)
+    return low
+
+
 def fit_chroma_to_gamut(lab, iterations=8, tolerance=1e-3):
     """Lab whose colour sRGB cannot show gets its chroma scaled toward gray, L and hue kept, just
     enough (to 1/2^iterations) that it fits: clipping R, G, B instead would change the lightness,
-    which full-resolution colorization promises to keep."""
+    which full-resolution colorization promises to keep. Only the pixels outside the gamut are
+    searched (usually a few percent of a photo)."""
     lab = _to_float(lab)
-    lightness, chroma = lab[..., :1], lab[..., 1:]
+    outside = tf.where(~_in_gamut(_linear_from_lab(lab), tolerance))
+    colours = tf.gather_nd(lab, outside)
+    scale = _largest_scale_in_gamut(colours, iterations, tolerance)
+    return tf.tensor_scatter_nd_update(lab, outside, tf.concat([colours[:, :1], colours[:, 1:] * scale], -1))
 
-    def inside(scale):
-        linear = _linear_from_lab(tf.concat([lightness, chroma * scale], -1))
-        return tf.reduce_all((linear >= -tolerance) & (linear <= 1.0 + tolerance), axis=-1, keepdims=True)
 
-    fits = inside(1.0)
-    low, high = tf.zeros_like(lightness), tf.ones_like(lightness)
-    for _ in range(iterations):  # bisection on the scale; 0 (gray) always fits
-        middle = 0.5 * (low + high)
-        ok = inside(middle)
-        low, high = tf.where(ok, middle, low), tf.where(ok, high, middle)
-    return tf.concat([lightness, chroma * tf.where(fits, 1.0, low)], -1)
+def lab_to_uint8_in_gamut(lab, iterations=8, tolerance=1e-3):
+    """lab_to_uint8(fit_chroma_to_gamut(lab)), with one full-size Lab -> linear pass instead of two."""
+    lab = _to_float(lab)
+    linear = _linear_from_lab(lab)
+    outside = tf.where(~_in_gamut(linear, tolerance))
+    colours = tf.gather_nd(lab, outside)
+    scale = _largest_scale_in_gamut(colours, iterations, tolerance)
+    fitted = _linear_from_lab(tf.concat([colours[:, :1], colours[:, 1:] * scale], -1))
+    return uint8_from_linear(tf.tensor_scatter_nd_update(linear, outside, fitted))

@@ -56,7 +56,7 @@ class Encoding:
         values = tf.concat([lightness, chroma], axis=-1)
         if self.chroma_space == "luv":
             return color.xyz_to_uint8(color.luv_to_xyz(values))
-        return color.lab_to_uint8(color.fit_chroma_to_gamut(values))
+        return color.lab_to_uint8_in_gamut(values)
 
     def in_target_space(self, prediction):
         """The prediction where target() lives (classification heads decode their bins first)."""

@@ -95,3 +95,34 @@ def test_uint8_fast_paths_match_the_exact_conversions():
     for fast in (color.xyz_to_uint8(xyz), color.lab_to_uint8(lab)):
         difference = np.abs(fast.numpy().astype(np.float64) - exact)
         assert difference.max() <= 1 and (difference > 0).mean() < 0.02
+
+
+def test_gamut_fit_searches_only_the_outside_pixels_with_the_same_result():
+    """The bisection over the out-of-gamut pixels alone equals the bisection over every pixel
+    (every pixel's search is independent), and the one-pass uint8 conversion equals the two-step one."""
+    import tensorflow as tf
+    rng = np.random.default_rng(0)
+    lab = np.stack([rng.uniform(0, 100, 4000), rng.uniform(-110, 110, 4000), rng.uniform(-110, 110, 4000)], -1)
+    lab = lab.reshape(2, 40, 50, 3).astype(np.float32)
+
+    def every_pixel(lab, iterations=8, tolerance=1e-3):  # the search as first written: all pixels
+        lightness, chroma = lab[..., :1], lab[..., 1:]
+
+        def inside(scale):
+            linear = color._linear_from_lab(tf.concat([lightness, chroma * scale], -1))
+            return tf.reduce_all((linear >= -tolerance) & (linear <= 1.0 + tolerance), axis=-1, keepdims=True)
+        fits = inside(1.0)
+        low, high = tf.zeros_like(lightness), tf.ones_like(lightness)
+        for _ in range(iterations):
+            middle = 0.5 * (low + high)
+            ok = inside(middle)
+            low, high = tf.where(ok, middle, low), tf.where(ok, high, middle)
+        return tf.concat([lightness, chroma * tf.where(fits, 1.0, low)], -1)
+
+    expected = every_pixel(tf.constant(lab)).numpy()
+    fitted = color.fit_chroma_to_gamut(lab).numpy()
+    outside = np.abs(fitted - lab).max(-1) > 0
+    assert 0.2 < outside.mean() < 0.95  # the test really has both kinds
+    np.testing.assert_allclose(fitted, expected, atol=1e-5)
+    np.testing.assert_array_equal(fitted[..., 0], lab[..., 0])  # lightness kept
+    np.testing.assert_array_equal(color.lab_to_uint8_in_gamut(lab).numpy(), color.lab_to_uint8(fitted).numpy())
