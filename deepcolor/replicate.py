@@ -46,6 +46,12 @@ def build_parser():
     p.add_argument("--set", action="append", default=[], metavar="FLAG=VALUE",
                    help="a train flag for every row, e.g. --set data=shards:/content/drive/shards/002 (repeatable; "
                         "recorded in each row's config.json; default: none)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="trainings run at once, each in its own process with an equal share of the CPU cores "
+                        "(rows that continue another row, and ensembles, run after them). Small models whose "
+                        "steps are bound by per-step overhead and memory traffic (report 003's) finish sooner "
+                        "side by side; large convolutional ones gain nothing (default: the report's protocol "
+                        "for the scale: 2 for 003 at cpu scale, else 1)")
     p.add_argument("--page-only", action="store_true", help="rewrite the page from the finished rows; train nothing")
     add_debug_flag(p)
     return p
@@ -166,10 +172,62 @@ def summarize(per_seed, protocol):
     return out
 
 
+def _pending_seeds(out, names, n_seeds):
+    """The seeds of a training config still to run: those past the ones its rows' files already
+    hold (finished earlier, maybe in another session), or none when every row name has its files."""
+    from deepcolor import runs
+    kept = len(runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {}).get("per_seed", [])[:n_seeds])
+    if kept >= n_seeds and all(os.path.exists(os.path.join(out, "rows", n, "metrics.json")) for n in names):
+        return range(0)
+    return range(kept, n_seeds)
+
+
+def train_side_by_side(tasks, jobs, report, scale, runs_dir, extra, log):
+    """--jobs: trains and evaluates (run_name, seed) tasks in `jobs` processes at once, each given
+    cores / jobs threads; each one's output goes to RUNS/RUN_sSEED.log. A task that fails here is
+    simply not done: the sequential pass after it runs it again in-process and reports its error."""
+    import subprocess
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    queue, running = list(tasks), []
+    os.makedirs(runs_dir, exist_ok=True)
+    log(f"{len(tasks)} trainings, {jobs} at a time ({threads} thread{'s' if threads > 1 else ''} each)")
+    while queue or running:
+        while queue and len(running) < jobs:
+            run_name, seed = queue.pop(0)
+            logfile = open(os.path.join(runs_dir, f"{run_name}_s{seed}.log"), "w")
+            task = json.dumps({"report": report, "scale": scale, "run_name": run_name, "seed": seed,
+                               "run_dir": os.path.join(runs_dir, f"{run_name}_s{seed}"), "extra": extra or {},
+                               "threads": threads})
+            process = subprocess.Popen([sys.executable, "-c", "import sys; from deepcolor.replicate import run_task; "
+                                        "sys.exit(run_task(sys.argv[1]))", task], stdout=logfile,
+                                       stderr=subprocess.STDOUT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+            running.append((process, logfile, run_name, seed, time.time()))
+        time.sleep(1)
+        for item in [r for r in running if r[0].poll() is not None]:
+            process, logfile, run_name, seed, began = item
+            logfile.close()
+            running.remove(item)
+            log(f"{'done' if process.returncode == 0 else 'FAIL'} {run_name} seed {seed} in its own process "
+                f"({time.time() - began:.0f} s{'' if process.returncode == 0 else '; retried below'})")
+
+
+def run_task(task_json):
+    """One --jobs task, in its own process: train and evaluate one seed of one training config."""
+    task = json.loads(task_json)
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(task["threads"])
+    tf.config.threading.set_inter_op_parallelism_threads(task["threads"])
+    from deepcolor.experiments import protocol as get_protocol
+    protocol, _ = get_protocol(task["report"])
+    _, error = train_and_evaluate(task["run_name"], task["scale"], task["run_dir"], task["seed"], protocol,
+                                  extra=task["extra"])
+    return 1 if error else 0
+
+
 def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=None, grid_photos=6,
-              page_only=False, log=print, extra=None):
+              page_only=False, log=print, extra=None, jobs=None):
     """Runs (or resumes) the report's rows and writes its page; returns {row: error or None}.
-    extra: train flags for every row (--set)."""
+    extra: train flags for every row (--set). jobs: trainings at once (see train_side_by_side)."""
     from deepcolor import runs
     from deepcolor.experiments import REPORTS, protocol as get_protocol, seeds_for
     if report not in REPORTS:
@@ -194,11 +252,18 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     needed = {m for e in selected for m in e.config.model.ensemble} | {continues[e.name] for e in selected if e.name in continues}
     selected = [e for e in experiments if e in selected or e.name in needed]  # table order: sources first
     errors, started = {}, time.time()
+    jobs = jobs or protocol.jobs.get(scale, 1)
+    if jobs > 1 and not page_only:
+        tasks = [(run_name, seed) for run_name, config, names in plan(selected, protocol, scale, extra)
+                 if not config.model.ensemble and not any(n in continues for n in names)
+                 for seed in _pending_seeds(out, names, seeds or seeds_for(protocol, scale, names))
+                 if not os.path.exists(os.path.join(runs_dir, f"{run_name}_s{seed}", "eval", "metrics.json"))]
+        train_side_by_side(tasks, jobs, report, scale, runs_dir, extra, log)
     for run_name, config, names in ([] if page_only else plan(selected, protocol, scale, extra)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
         stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
         kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
-        if len(kept) >= n_seeds and all(os.path.exists(os.path.join(out, "rows", n, "metrics.json")) for n in names):
+        if not _pending_seeds(out, names, n_seeds):
             continue
         per_seed, error = list(kept), None
         run_dirs = stored.get("runs", [])[:len(kept)]
@@ -225,7 +290,8 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
             continue
         write_rows(out, report, scale, run_name, names, config, per_seed, run_dirs, protocol)
     from deepcolor.replication_page import write_page
-    write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=None if page_only else time.time() - started)
+    write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=None if page_only else time.time() - started,
+               jobs=jobs)
     failed = {k: v for k, v in errors.items() if v}
     log(f"report {report} ({scale}): {len(errors) - len(failed)} rows done this time, {len(failed)} failed -> {out}")
     return errors
@@ -295,8 +361,10 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     from deepcolor.config import parse_set
     extra = parse_set(args.set)
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit(f"error: --jobs must be 1 or more, not {args.jobs}")
     errors = replicate(args.report, args.scale, args.rows, args.seeds, args.out, args.runs, args.grid_photos,
-                       args.page_only, extra=extra)
+                       args.page_only, extra=extra, jobs=args.jobs)
     return 1 if any(errors.values()) else 0
 
 

@@ -192,7 +192,7 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
     return True
 
 
-def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
+def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, jobs=1):
     from deepcolor.experiments import REPORTS, protocol as get_protocol, report_title
     protocol, experiments = get_protocol(report)
     rows = load_rows(out, experiments)
@@ -229,7 +229,8 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None):
         *[f"- {note}" for note in protocol.notes.get(scale, [])],
         f"- Machine: {machine.get('cpu')} with {machine.get('cores')} cores, GPU: {machine.get('gpu') or 'none'}; "
         f"training time of all distinct runs (epochs × median epoch time, all seeds): {total / 60:.1f} min"
-        + (f"; this invocation took {wall_seconds / 60:.1f} min" if wall_seconds is not None else "") + ".", "",
+        + (f"; this invocation took {wall_seconds / 60:.1f} min" if wall_seconds is not None else "")
+        + (f", {jobs} trainings at a time" if wall_seconds is not None and jobs > 1 else "") + ".", "",
         "## Results", "",
         "The paper's figure is quoted as the paper printed it. Ours is in the same metric and units "
         "(mean ± standard deviation over seeds where there are several). The gray baseline row colours "

@@ -106,7 +106,7 @@ def build_parser():
     p.add_argument("--deterministic", action="store_true",
                    help="enable TensorFlow op determinism (slower; bit-reproducible runs)")
     p.add_argument("--jit", default=D["jit"], choices=("auto", "on", "off"),
-                   help="XLA compilation: auto = on with a GPU, off on CPU (where it was ~6x slower)")
+                   help="XLA compilation: auto = on with a GPU, off on CPU (where it made a U-Net step 2-6x slower)")
     p.add_argument("--mixed-precision", default=D["mixed_precision"], choices=("off", "auto", "bf16", "fp16"),
                    help="mixed precision: auto = bf16 on GPUs that support it, fp16 on older ones, "
                         "off on CPU; outputs and loss stay float32")

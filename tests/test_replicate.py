@@ -79,3 +79,23 @@ def test_a_continued_row_is_exactly_the_longer_run(tmp_path):
     long, continued = runs.read_history(str(tmp_path / "long")), runs.read_history(str(tmp_path / "continued"))
     for key in ("loss", "val_loss"):
         np.testing.assert_allclose([r[key] for r in continued], [r[key] for r in long], rtol=1e-5)
+
+
+def test_jobs_train_side_by_side_in_their_own_processes_with_the_same_results(tmp_path):
+    """--jobs 2: the trainings run as two processes of one thread each, then the sequential pass
+    finds them done; the figures equal a one-process run's (within float reduction order)."""
+    from deepcolor import runs
+    from deepcolor.replicate import replicate
+    rows = ["mlp003_hidden2", "mlp003_ae1", "mlp003_no_batchnorm"]
+    lines = []
+    replicate("003", "smoke", rows=rows, out=str(tmp_path / "side_by_side"), runs_dir=str(tmp_path / "runs2"),
+              jobs=2, log=lines.append)
+    assert lines[0].startswith("3 trainings, 2 at a time (")
+    assert sum(line.startswith("done ") and "in its own process" in line for line in lines) == 3, lines
+    assert not any(line.startswith("ok ") for line in lines)  # nothing left for the sequential pass
+    replicate("003", "smoke", rows=rows, out=str(tmp_path / "one_by_one"), runs_dir=str(tmp_path / "runs1"),
+              log=lines.append)
+    for row in rows:
+        a, b = (runs.read_json(str(tmp_path / out / "rows" / row / "metrics.json"))["model"]["mse_target"]["mean"]
+                for out in ("side_by_side", "one_by_one"))
+        assert a == pytest.approx(b, rel=1e-3)

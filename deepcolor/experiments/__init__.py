@@ -69,7 +69,8 @@ class Protocol:
     env: per scale, the environment variables (folders) it reads; the runner refuses to start without
     them. continues: per scale, {row: earlier row}: the row's run starts as a copy of the earlier row's
     finished run and trains on to its own epochs (with the same seed and a constant learning rate,
-    exactly the longer run). at_paper_scale: what would change with the paper's data and weights."""
+    exactly the longer run). at_paper_scale: what would change with the paper's data and weights.
+    jobs: per scale, trainings run at once (replicate --jobs; default 1)."""
     metric: str
     metric_label: str
     figure: str
@@ -85,6 +86,7 @@ class Protocol:
     env: dict = dataclasses.field(default_factory=dict)
     continues: dict = dataclasses.field(default_factory=dict)
     at_paper_scale: tuple = ()
+    jobs: dict = dataclasses.field(default_factory=dict)
 
 
 def seeds_for(protocol, scale, names):
