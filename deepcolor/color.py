@@ -254,24 +254,27 @@ def _largest_scale_in_gamut(lab, iterations, tolerance):
     return low
 
 
+def _fit_outside(lab, linear, iterations, tolerance):
+    """(indices of the pixels outside sRGB, their Lab with chroma lowered until they fit): the
+    search runs only on those pixels (usually a few percent of a photo)."""
+    outside = tf.where(~_in_gamut(linear, tolerance))
+    colours = tf.gather_nd(lab, outside)
+    scale = _largest_scale_in_gamut(colours, iterations, tolerance)
+    return outside, tf.concat([colours[:, :1], colours[:, 1:] * scale], -1)
+
+
 def fit_chroma_to_gamut(lab, iterations=8, tolerance=1e-3):
     """Lab whose colour sRGB cannot show gets its chroma scaled toward gray, L and hue kept, just
     enough (to 1/2^iterations) that it fits: clipping R, G, B instead would change the lightness,
-    which full-resolution colorization promises to keep. Only the pixels outside the gamut are
-    searched (usually a few percent of a photo)."""
+    which full-resolution colorization promises to keep."""
     lab = _to_float(lab)
-    outside = tf.where(~_in_gamut(_linear_from_lab(lab), tolerance))
-    colours = tf.gather_nd(lab, outside)
-    scale = _largest_scale_in_gamut(colours, iterations, tolerance)
-    return tf.tensor_scatter_nd_update(lab, outside, tf.concat([colours[:, :1], colours[:, 1:] * scale], -1))
+    outside, fitted = _fit_outside(lab, _linear_from_lab(lab), iterations, tolerance)
+    return tf.tensor_scatter_nd_update(lab, outside, fitted)
 
 
 def lab_to_uint8_in_gamut(lab, iterations=8, tolerance=1e-3):
     """lab_to_uint8(fit_chroma_to_gamut(lab)), with one full-size Lab -> linear pass instead of two."""
     lab = _to_float(lab)
     linear = _linear_from_lab(lab)
-    outside = tf.where(~_in_gamut(linear, tolerance))
-    colours = tf.gather_nd(lab, outside)
-    scale = _largest_scale_in_gamut(colours, iterations, tolerance)
-    fitted = _linear_from_lab(tf.concat([colours[:, :1], colours[:, 1:] * scale], -1))
-    return uint8_from_linear(tf.tensor_scatter_nd_update(linear, outside, fitted))
+    outside, fitted = _fit_outside(lab, linear, iterations, tolerance)
+    return uint8_from_linear(tf.tensor_scatter_nd_update(linear, outside, _linear_from_lab(fitted)))
