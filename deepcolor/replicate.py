@@ -174,11 +174,12 @@ def summarize(per_seed, protocol):
 
 def _pending_seeds(out, names, n_seeds):
     """The seeds of a training config still to run: those past the ones its rows' files already
-    hold (finished earlier, maybe in another session), or none when every row name has its files."""
+    hold (finished earlier, maybe in another session; the range is empty when only a row name's
+    files are missing), or None when every row name has its files and every seed is done."""
     from deepcolor import runs
     kept = len(runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {}).get("per_seed", [])[:n_seeds])
     if kept >= n_seeds and all(os.path.exists(os.path.join(out, "rows", n, "metrics.json")) for n in names):
-        return range(0)
+        return None
     return range(kept, n_seeds)
 
 
@@ -256,18 +257,18 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     if jobs > 1 and not page_only:
         tasks = [(run_name, seed) for run_name, config, names in plan(selected, protocol, scale, extra)
                  if not config.model.ensemble and not any(n in continues for n in names)
-                 for seed in _pending_seeds(out, names, seeds or seeds_for(protocol, scale, names))
+                 for seed in _pending_seeds(out, names, seeds or seeds_for(protocol, scale, names)) or ()
                  if not os.path.exists(os.path.join(runs_dir, f"{run_name}_s{seed}", "eval", "metrics.json"))]
         train_side_by_side(tasks, jobs, report, scale, runs_dir, extra, log)
     for run_name, config, names in ([] if page_only else plan(selected, protocol, scale, extra)):
         n_seeds = seeds or seeds_for(protocol, scale, names)
-        stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
-        kept = stored.get("per_seed", [])[:n_seeds]  # seeds finished earlier (maybe in another session)
-        if not _pending_seeds(out, names, n_seeds):
+        pending = _pending_seeds(out, names, n_seeds)
+        if pending is None:
             continue
-        per_seed, error = list(kept), None
-        run_dirs = stored.get("runs", [])[:len(kept)]
-        for seed in range(len(kept), n_seeds):
+        stored = runs.read_json(os.path.join(out, "rows", names[0], "metrics.json"), {})
+        per_seed, error = stored.get("per_seed", [])[:pending.start], None  # seeds finished earlier
+        run_dirs = stored.get("runs", [])[:pending.start]
+        for seed in pending:
             run_dir = os.path.join(runs_dir, f"{run_name}_s{seed}")
             members = None
             if config.model.ensemble:
