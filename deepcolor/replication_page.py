@@ -6,8 +6,21 @@ import os
 
 from deepcolor import runs
 
+# Why a row can rank differently on the paper's metric and on ours (said under every table).
+OTHER_METRICS_NOTE = ("The paper's metric is taken on the model's output in its own target space; PSNR, SSIM, CF, "
+                      "ΔCF and AuC on the photo as `colorize` returns it: the predicted colour on the input's "
+                      "own lightness, in sRGB.")
+RGB_OUTPUT_NOTE = (" These models predict RGB, lightness included: a model that gets lightness wrong has a high "
+                   "MSE and a low `PSNR raw output` (its RGB output itself) although its colours, put on the "
+                   "true lightness, can score well on PSNR, so the columns can rank rows differently.")
 OUR_COLUMNS = [("psnr", "PSNR dB", 2), ("ssim", "SSIM", 4), ("colorfulness", "CF", 2),
                ("delta_colorfulness", "ΔCF", 2), ("auc_ab", "AuC", 4)]
+RAW_OUTPUT_COLUMN = ("psnr_raw_output", "PSNR raw output dB", 2)  # only models with an RGB output have it
+
+
+def our_columns(rows):
+    """OUR_COLUMNS, plus the raw-output PSNR where any row has one."""
+    return OUR_COLUMNS + [RAW_OUTPUT_COLUMN] * any(RAW_OUTPUT_COLUMN[0] in m["model"] for m in rows.values())
 
 
 def load_rows(out, experiments):
@@ -41,26 +54,27 @@ def train_seconds(row_folder):
 
 
 def results_table(protocol, experiments, rows, out):
+    columns = our_columns(rows)
     header = (f"| row | the paper's row | paper: {protocol.metric_label} | ours: {protocol.metric_label} | "
-              + " | ".join(t for _, t, _ in OUR_COLUMNS) + " | seeds | train time |")
-    lines = [header, "|" + "---|" * (6 + len(OUR_COLUMNS))]
+              + " | ".join(t for _, t, _ in columns) + " | seeds | train time |")
+    lines = [header, "|" + "---|" * (6 + len(columns))]
     gray = None
     for e in experiments:
         if e.name not in rows:
             lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | not run yet |"
-                         + " |" * (len(OUR_COLUMNS) + 2))
+                         + " |" * (len(columns) + 2))
             continue
         m = rows[e.name]
         gray = gray or m
         cells = [fmt((m["model"][k]["mean"], m["model"][k]["std"]) if k in m["model"] else None, d, m["seeds"])
-                 for k, _, d in OUR_COLUMNS]
+                 for k, _, d in columns]
         seconds = train_seconds(os.path.join(out, "rows", e.name))
         lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | "
                      f"**{fmt(ours(m, protocol), protocol.decimals, m['seeds'])}** | " + " | ".join(cells)
                      + f" | {m['seeds']} | {seconds:.0f} s |")
     if gray:
         cells = [fmt((gray["gray"][k]["mean"], gray["gray"][k]["std"]) if k in gray["gray"] else None, d, gray["seeds"])
-                 for k, _, d in OUR_COLUMNS]
+                 for k, _, d in columns]
         lines.append(f"| gray baseline | (zero chroma: the input's own L, no colour) | – | "
                      f"**{fmt(ours(gray, protocol, 'gray'), protocol.decimals, gray['seeds'])}** | "
                      + " | ".join(cells) + f" | {gray['seeds']} | – |")
@@ -195,6 +209,9 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
 def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, jobs=1):
     from deepcolor.experiments import REPORTS, protocol as get_protocol, report_title
     protocol, experiments = get_protocol(report)
+    if wall_seconds is None:  # a --page-only rewrite keeps what the last training invocation measured
+        previous = runs.read_json(os.path.join(out, "summary.json")) or {}
+        wall_seconds, jobs = previous.get("invocation_seconds"), previous.get("jobs", jobs)
     rows = load_rows(out, experiments)
     table = results_table(protocol, experiments, rows, out)
     claims, verdicts = claims_section(protocol, rows)
@@ -234,7 +251,8 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         "## Results", "",
         "The paper's figure is quoted as the paper printed it. Ours is in the same metric and units "
         "(mean ± standard deviation over seeds where there are several). The gray baseline row colours "
-        "nothing: a row is only useful where it beats it.", "",
+        "nothing: a row is only useful where it beats it. " + OTHER_METRICS_NOTE
+        + (RGB_OUTPUT_NOTE if RAW_OUTPUT_COLUMN in our_columns(rows) else ""), "",
         table, "",
         "## The paper's claims, checked", "",
         "A pair of rows agrees when the row the paper calls better has our lower figure by more than twice "
@@ -255,5 +273,6 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
                   "![sample grid](samples.png)", ""]
     runs.atomic_write_text(os.path.join(out, "README.md"), "\n".join(lines))
     runs.write_json(os.path.join(out, "summary.json"), {"report": report, "scale": scale, "rows_done": len(rows),
-                                                       "rows": len(experiments), "claims": verdicts})
+                                                       "rows": len(experiments), "claims": verdicts,
+                                                       "invocation_seconds": wall_seconds, "jobs": jobs})
     return verdicts

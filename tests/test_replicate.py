@@ -99,3 +99,23 @@ def test_jobs_train_side_by_side_in_their_own_processes_with_the_same_results(tm
         a, b = (runs.read_json(str(tmp_path / out / "rows" / row / "metrics.json"))["model"]["mse_target"]["mean"]
                 for out in ("side_by_side", "one_by_one"))
         assert a == pytest.approx(b, rel=1e-3)
+    # A --page-only rewrite keeps what the training invocation measured; these RGB models' table has
+    # the raw-output PSNR column.
+    replicate("003", "smoke", rows=rows, out=str(tmp_path / "side_by_side"), runs_dir=str(tmp_path / "runs2"),
+              page_only=True, log=lines.append)
+    page = (tmp_path / "side_by_side" / "README.md").read_text()
+    assert "this invocation took" in page and "2 trainings at a time" in page
+    assert "| PSNR raw output dB |" in page
+
+
+def test_the_raw_output_column_only_where_a_row_has_a_raw_output(tmp_path):
+    from deepcolor.replication_page import results_table
+    proto, experiments = protocol("001")
+    metrics = {"mse_target": {"mean": 0.02, "std": 0.0}, "psnr": {"mean": 22.0, "std": 0.0}}
+    rows = {experiments[0].name: {"seeds": 1, "model": metrics, "gray": metrics}}
+    table = results_table(proto, experiments, rows, str(tmp_path))
+    assert "PSNR raw output" not in table and "| 22.00 |" in table
+    rows[experiments[0].name]["model"] = {**metrics, "psnr_raw_output": {"mean": 17.5, "std": 0.0}}
+    table = results_table(proto, experiments, rows, str(tmp_path))
+    assert "| PSNR raw output dB |" in table and "| 17.50 |" in table
+    assert all(line.count("|") == table.splitlines()[0].count("|") for line in table.splitlines())
