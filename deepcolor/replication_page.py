@@ -92,8 +92,9 @@ def pooled_spread(protocol, rows):
 def check_claim(claim, protocol, rows):
     """(verdict, evidence lines). A pair agrees when the row the paper calls better has our lower
     figure; a difference under twice its standard error is 'within noise' (a row with one seed
-    borrows the pooled spread of the rows with several)."""
-    verdicts, lines = [], []
+    borrows the pooled spread of the rows with several). The claim 'agrees in direction' only when
+    every pair within noise still leans the paper's way: a tie or a lean the other way says nothing."""
+    verdicts, lines, leans = [], [], []
     pooled = pooled_spread(protocol, rows)
     for better, worse in claim.pairs:
         if better not in rows or worse not in rows:
@@ -110,16 +111,26 @@ def check_claim(claim, protocol, rows):
             verdict = "disagrees"
         else:
             verdict = "within noise"
+            leans.append(b > a)
         verdicts.append(verdict)
-        lines.append(f"{better} {a:.{protocol.decimals}f} vs {worse} {b:.{protocol.decimals}f}: {verdict}")
+        shown = f"{better} {a:.{protocol.decimals}f} vs {worse} {b:.{protocol.decimals}f}"
+        if verdict == "within noise" and a == b:
+            verdict_text = "within noise (identical figures)"
+        elif verdict == "within noise":
+            verdict_text = "within noise, leaning " + ("the paper's way" if b > a else "the other way")
+        else:
+            verdict_text = verdict
+        lines.append(f"{shown}: {verdict_text}")
     if "not run" in verdicts:
         return "not run yet", lines
     if all(v == "agrees" for v in verdicts):
         return "agrees", lines
     if all(v == "disagrees" for v in verdicts):
         return "disagrees", lines
-    if "disagrees" not in verdicts:
+    if "disagrees" not in verdicts and all(leans):
         return "agrees in direction, " + ("partly within noise" if "agrees" in verdicts else "within noise"), lines
+    if "agrees" not in verdicts and "disagrees" not in verdicts:
+        return "within noise, no direction", lines
     return "partly (" + ", ".join(f"{verdicts.count(v)} {v}" for v in ("agrees", "within noise", "disagrees")
                                    if v in verdicts) + ")", lines
 
@@ -260,7 +271,8 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         "otherwise" + (f"; a row run with one seed is given the seed-to-seed spread pooled over the rows run "
                        f"with several ({pooled_spread(protocol, rows):.{protocol.decimals}f})."
                        if pooled_spread(protocol, rows) is not None else
-                       " (with one seed per row there is no spread to test against: a difference of any size counts)."),
+                       " (with one seed per row there is no spread to test against: a difference of any size counts).")
+        + " A claim agrees in direction only when every pair within noise still leans the paper's way.",
         "",
         claims, "",
     ]

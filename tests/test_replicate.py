@@ -38,6 +38,15 @@ def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
     # one seed borrows the pooled spread: 2 * sqrt(0.05^2 / 3 + 0.05^2) = 0.115 < 0.12
     assert check_claim(Claim("x", "", (("a", "c"),)), proto, rows)[0] == "agrees"
     assert check_claim(Claim("x", "", (("d", "a"),)), proto, rows)[0] == "disagrees"
+    # Within noise says nothing of direction by itself: a tie (two rows that are the same network, as
+    # report 003's 1-hidden-layer MLP and autoencoder are) or a lean the other way is no agreement.
+    rows["a_again"] = row(3.30, 0.05, 3)
+    verdict, lines = check_claim(Claim("x", "", (("a", "a_again"),)), proto, rows)
+    assert (verdict, lines[0]) == ("within noise, no direction", "a 3.300 vs a_again 3.300: within noise (identical figures)")
+    verdict, lines = check_claim(Claim("x", "", (("b", "a"),)), proto, rows)
+    assert (verdict, lines[0]) == ("within noise, no direction", "b 3.360 vs a 3.300: within noise, leaning the other way")
+    assert check_claim(Claim("x", "", (("a", "d"), ("b", "a"))), proto, rows)[0] == "partly (1 agrees, 1 within noise)"
+    assert check_claim(Claim("x", "", (("a", "d"), ("a", "b"))), proto, rows)[0] == "agrees in direction, partly within noise"
 
 
 def test_scaled_protocols_name_their_folders_and_flags_reach_train(monkeypatch, tmp_path):
