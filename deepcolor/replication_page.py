@@ -106,21 +106,16 @@ def check_claim(claim, protocol, rows):
         sa, sb = (sa if na > 1 else pooled), (sb if nb > 1 else pooled)
         noise = 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb) if None not in (sa, sb) else 0.0
         if b - a > noise:
-            verdict = "agrees"
+            verdict = said = "agrees"
         elif a - b > noise:
-            verdict = "disagrees"
+            verdict = said = "disagrees"
         else:
             verdict = "within noise"
             leans.append(b > a)
+            said = ("within noise (identical figures)" if a == b else
+                    "within noise, leaning " + ("the paper's way" if b > a else "the other way"))
         verdicts.append(verdict)
-        shown = f"{better} {a:.{protocol.decimals}f} vs {worse} {b:.{protocol.decimals}f}"
-        if verdict == "within noise" and a == b:
-            verdict_text = "within noise (identical figures)"
-        elif verdict == "within noise":
-            verdict_text = "within noise, leaning " + ("the paper's way" if b > a else "the other way")
-        else:
-            verdict_text = verdict
-        lines.append(f"{shown}: {verdict_text}")
+        lines.append(f"{better} {a:.{protocol.decimals}f} vs {worse} {b:.{protocol.decimals}f}: {said}")
     if "not run" in verdicts:
         return "not run yet", lines
     if all(v == "agrees" for v in verdicts):
