@@ -18,22 +18,6 @@ __version__ = "0.1.0"
 from deepcolor.errors import DeepColorError, ModelNotFoundError, UnsupportedOptionError  # noqa: E402,F401
 
 
-def load(source=None, which="best"):
-    """See deepcolor.api.load."""
-    from deepcolor.api import load as _load
-    return _load(source, which)
-
-
-def __getattr__(name):
-    # `deepcolor.colorize` is the command's module, made callable (deepcolor/colorize.py): it is the
-    # one-liner deepcolor.colorize("in.jpg", "out.png") too. A plain function of that name here would
-    # be replaced by the module the moment anything imports it.
-    if name == "colorize":
-        import importlib
-        return importlib.import_module("deepcolor.colorize")
-    raise AttributeError(f"module 'deepcolor' has no attribute {name!r}")
-
-
 def import_tensorflow_quietly():
     """Imports TensorFlow with file descriptor 2 parked, since its C++ code logs before absl is
     initialized (where TF_CPP_MIN_LOG_LEVEL cannot reach). If the import fails, what it wrote is
@@ -63,7 +47,4 @@ def import_tensorflow_quietly():
             os.close(saved)
 
 
-# Command lines (`python -m deepcolor.X`, the `deepcolor` command) import TensorFlow now, quietly;
-# library use (`import deepcolor` in a notebook) stays fast and imports it on first need.
-if os.path.basename(sys.argv[0] if sys.argv else "") in ("-m", "deepcolor"):
-    import_tensorflow_quietly()
+from deepcolor.api import colorize, load  # noqa: E402,F401  (imports no TensorFlow until used)

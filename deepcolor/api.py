@@ -131,10 +131,11 @@ def _infer_encoding(model):
                              f"{name or '?'}); load its run directory instead")
 
 
-def load(source=None, which="best"):
+def load(source: "str | os.PathLike | None" = None, which: str = "best") -> "ColorizationModel":
     """A ColorizationModel from a preset name (default: "default"), a preset folder, a run directory,
     a `.keras` file or a SavedModel folder. `which`: a run's "best" or "last" checkpoint."""
-    from deepcolor import pretrained, runs
+    from deepcolor import import_tensorflow_quietly, pretrained, runs
+    import_tensorflow_quietly()  # its start-up chatter only with DEEPCOLOR_VERBOSE_IMPORT=1
     source = DEFAULT_MODEL if source is None else os.fspath(source)
     if source in pretrained.preset_names() or pretrained.is_preset_dir(source):
         keras_model, preset, folder = pretrained.read_preset(source)
@@ -170,7 +171,7 @@ def load(source=None, which="best"):
 _loaded = {}
 
 
-def colorize(image, out=None, model=None, **options):
+def colorize(image, out: "str | os.PathLike | None" = None, model=None, **options) -> "np.ndarray | list":
     """One-liner: colorize `image` (path, PIL image or uint8 array) with `model` (default: the shipped
     model, loaded once) and save it to `out` if given (PNG or JPEG by its extension). Returns the
     uint8 RGB array (a list of them with samples=N; `out` then gets _1, _2, ... before its extension)."""

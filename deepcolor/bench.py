@@ -273,7 +273,7 @@ def measure_colorize(photo_paths, folder_paths, repeats, work):
     """File -> file latency per photo size (read, colorize, write PNG), and folder throughput."""
     import numpy as np
     from PIL import Image
-    from deepcolor.colorize import colorize_files
+    from deepcolor.colorize_command import colorize_files
     from deepcolor.image_files import save_image
     from deepcolor.data.images import read_image
     from deepcolor.encodings import get_encoding

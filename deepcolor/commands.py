@@ -3,7 +3,7 @@ names them in usage lines)."""
 
 # name -> (module whose main(argv) runs it, one line for the listing); in the order a user meets them
 COMMANDS = {
-    "colorize": ("deepcolor.colorize", "colorize photos (the shipped default model, or any trained one)"),
+    "colorize": ("deepcolor.colorize_command", "colorize photos (the shipped default model, or any trained one)"),
     "demo": ("deepcolor.demo", "colorize a few bundled photos with the default model"),
     "train": ("deepcolor.train", "train a model (any architecture, data source, encoding; resumable)"),
     "evaluate": ("deepcolor.evaluate", "metrics of a model beside the gray baseline, sample grids"),

@@ -16,6 +16,8 @@ import json
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.errors import DeepColorError
 
+RESIZE_MODES = ("squash", "crop", "letterbox")  # how photos become squares (deepcolor.image_ops.resize_image)
+
 
 class ConfigError(DeepColorError):
     """A config value that cannot be used (the message names the flag)."""

@@ -89,7 +89,7 @@ def main(argv=None):
         return colorize_demo(args.out)
     from deepcolor import evaluate, export, plots, runs, train
     from deepcolor.api import load
-    from deepcolor.colorize import colorize_files
+    from deepcolor.colorize_command import colorize_files
     from deepcolor.data.sources import sample_records
 
     os.makedirs(args.out, exist_ok=True)

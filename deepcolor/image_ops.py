@@ -6,7 +6,7 @@ evaluation and serving.
 
 import tensorflow as tf
 
-RESIZE_MODES = ("squash", "crop", "letterbox")
+from deepcolor.config import RESIZE_MODES
 
 
 def apply_exif_orientation(image, orientation):

@@ -108,7 +108,8 @@ def prog_name(module):
     if os.path.basename(sys.argv[0] or "") == "deepcolor":
         from deepcolor.commands import COMMANDS
         for name, (command_module, _) in COMMANDS.items():
-            if command_module.removesuffix(".__main__") == module:
+            # deepcolor.colorize_command runs as `python -m deepcolor.colorize` (see colorize.py)
+            if command_module.removesuffix(".__main__").removesuffix("_command") == module:
                 return f"deepcolor {name}"
     return f"python -m {module}"
 
@@ -136,6 +137,9 @@ def add_debug_flag(parser):
                         help="show the full traceback of an unexpected error (default: one line)")
 
 
+HELP_FLAGS = frozenset(("-h", "--help"))
+
+
 def run_cli(main, argv=None):
     """Runs a command's main(): an unexpected error becomes one line (the traceback with --debug).
 
@@ -144,6 +148,11 @@ def run_cli(main, argv=None):
     """
     from deepcolor.errors import DeepColorError
     argv = sys.argv[1:] if argv is None else argv
+    if not HELP_FLAGS.intersection(argv):
+        # Real work needs TensorFlow: import it now with its C++ start-up chatter parked (--help
+        # needs no TensorFlow, so it answers at once).
+        from deepcolor import import_tensorflow_quietly
+        import_tensorflow_quietly()
     try:
         return main(argv)
     except DeepColorError as e:

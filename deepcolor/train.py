@@ -12,9 +12,8 @@ import shutil
 import sys
 import time
 
-from deepcolor.config import FLAGS, TrainConfig
+from deepcolor.config import FLAGS, RESIZE_MODES, TrainConfig
 from deepcolor.runs import add_debug_flag, run_cli, prog_name
-from deepcolor.image_ops import RESIZE_MODES
 from deepcolor.data.sources import SOURCES_HELP
 from deepcolor.experiments import report_title
 
@@ -160,17 +159,18 @@ def parse_config(argv):
 def resolve_config(config):
     """Fills what depends on the arch (encoding, weights, run directory) and checks values now,
     before any data is read."""
-    from deepcolor.models import get_arch
+    from deepcolor.models import get_arch, pretrained_part
     from deepcolor.data.split import parse_fractions
     m = config.model
     arch = get_arch(m.arch)
-    weights = ("imagenet" if arch.backbone else "none") if m.weights == "auto" else m.weights
+    backbone = pretrained_part(m.arch, m.options)
+    weights = ("imagenet" if backbone else "none") if m.weights == "auto" else m.weights
     config = config.replace(model={"encoding": m.encoding or arch.encoding, "weights": weights},
                             run={"out": config.run.out or os.path.join("runs", m.arch)})
     parse_fractions(config.data.split)
-    if arch.backbone and not m.ensemble:  # an unreachable download fails now, not after the data
+    if backbone and not m.ensemble:  # an unreachable download fails now, not after the data
         from deepcolor.models.backbones import keras_weights_argument
-        keras_weights_argument(weights, m.options.get("extractor", arch.backbone))
+        keras_weights_argument(weights, backbone)
     if config.optimizer.lr_multipliers and config.optimizer.name != "adam":
         raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
     if config.run.cache_embeddings and config.data.augment != "none":

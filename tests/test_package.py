@@ -38,20 +38,35 @@ def test_wheel_installs_outside_the_repository_with_command_and_default_model(tm
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    help_text = subprocess.run([str(venv / "bin" / "deepcolor"), "--help"], cwd=outside, env=env,
-                               capture_output=True, text=True, check=True).stdout
-    assert "usage: deepcolor COMMAND" in help_text and "replicate" in help_text
-    usage = subprocess.run([str(venv / "bin" / "deepcolor"), "colorize", "--help"], cwd=outside, env=env,
-                           capture_output=True, text=True, check=True).stdout
-    assert usage.startswith("usage: deepcolor colorize")
+    import time
+    timings = {}
+    for args in (["--help"], ["--version"], ["colorize", "--help"], ["train", "--help"]):
+        started = time.perf_counter()
+        proc = subprocess.run([str(venv / "bin" / "deepcolor"), *args], cwd=outside, env=env,
+                              capture_output=True, text=True, check=True)
+        timings[" ".join(args)] = time.perf_counter() - started
+        assert proc.stderr == "", proc.stderr  # no TensorFlow start-up lines
+        if args == ["--help"]:
+            assert "usage: deepcolor COMMAND" in proc.stdout and "replicate" in proc.stdout
+        if args[0] in ("colorize", "train"):
+            assert proc.stdout.startswith(f"usage: deepcolor {args[0]}")
+    # The command answers before TensorFlow is imported (it took 6-8 s when it was imported first).
+    assert max(timings.values()) < 1.5, timings
+    assert (site_packages_of(python) / "deepcolor" / "py.typed").exists()
     code = ("import deepcolor, numpy as np; assert deepcolor.__file__.startswith(%r); m = deepcolor.load(); "
             "out = m.colorize(np.full((40, 60), 128, np.uint8)); print(m.encoding, out.shape)") % str(venv)
     proc = subprocess.run([str(python), "-c", code], cwd=outside, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-2000:]  # quiet library use too
     assert proc.stdout.split()[-4:] == ["ab_bins", "(40,", "60,", "3)"]
     unknown = subprocess.run([str(venv / "bin" / "deepcolor"), "paint"], cwd=outside, env=env,
                              capture_output=True, text=True)
     assert unknown.returncode == 2 and "unknown command 'paint'" in unknown.stderr
+
+
+def site_packages_of(python):
+    import pathlib
+    return pathlib.Path(subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
+                                       check=True, capture_output=True, text=True).stdout.strip())
 
 
 def test_a_hub_source_without_its_library_names_the_extra(monkeypatch):

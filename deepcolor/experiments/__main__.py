@@ -8,7 +8,7 @@ process: the check CI runs on every config.
 
 import argparse
 
-from deepcolor.runs import prog_name
+from deepcolor.runs import prog_name, run_cli
 import os
 import sys
 import time
@@ -83,4 +83,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -10,6 +10,7 @@ from deepcolor.encodings import get_encoding
 from deepcolor.experiments import report_title
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
 from deepcolor.models.densenet_decoder import DenseNetDecoder
+from deepcolor.models.efficientnet_lite import EfficientNetLite, imagenet_backbone  # noqa: F401
 from deepcolor.models.ensemble import WeightedMean  # noqa: F401  (ensembles of saved runs load too)
 from deepcolor.models.koalarization import Koalarization
 from deepcolor.models.mlp import AUTOENCODER_WIDTHS, MLP_WIDTHS, DenseColorizer
@@ -45,6 +46,8 @@ def _with_head(encoding, options):
 
 
 def _unet(size, encoding, **options):
+    if options.get("encoder", "conv") != "conv":
+        options.setdefault("input_range", _input_range(encoding))
     return UNet(image_size=size, **_with_head(encoding, options))
 
 
@@ -107,13 +110,24 @@ def get_arch(name):
         raise SystemExit(f"error: unknown --arch {name!r}; known: {', '.join(ARCHS)}") from None
 
 
-def build_model(arch, image_size, encoding=None, weights="none", **options):
-    """options go to the model's constructor (e.g. synchronized_bn=True under tf.distribute,
-    extractor="inception_v3" for koalarization). weights: imagenet | none | PATH, for backbones."""
-    from deepcolor.models.backbones import keras_weights_argument
+def pretrained_part(arch, options):
+    """The pretrained network `--weights` applies to: the arch's backbone, koalarization's
+    `extractor` option or the U-Net's `encoder` option; "" when there is none."""
     spec = get_arch(arch)
     if spec.backbone:
-        backbone = options.get("extractor", spec.backbone)
+        return options.get("extractor", spec.backbone)
+    encoder = options.get("encoder", "conv")
+    return "" if encoder == "conv" else encoder
+
+
+def build_model(arch, image_size, encoding=None, weights="none", **options):
+    """options go to the model's constructor (e.g. synchronized_bn=True under tf.distribute,
+    extractor="inception_v3" for koalarization, encoder="efficientnet_lite0" for unet).
+    weights: imagenet | none | PATH, for backbones."""
+    from deepcolor.models.backbones import keras_weights_argument
+    spec = get_arch(arch)
+    backbone = pretrained_part(arch, options)
+    if backbone:
         options["weights"] = keras_weights_argument(weights, backbone)
     model = spec.build(image_size, encoding or spec.encoding, **options)
     if arch == "resnet18" and weights not in (None, "none", "imagenet"):

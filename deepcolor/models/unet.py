@@ -11,6 +11,16 @@ to that size; inference upsamples the decoded chroma, as it does to any photo's 
 predict their 313 bins at a quarter of the input size for the same reason: a 313-channel 3x3
 transposed conv at full size costs 2.4 times the rest of this U-Net, and the loss 4 times more.
 
+`encoder="efficientnet_lite0"` (or lite1, lite2; ours, for the default model and the stand-in rows):
+the encoder is an EfficientNet-Lite (ImageNet weights with `weights="imagenet"`) on the gray input
+repeated to 3 channels at 0-255; its stride-2/4/8/16/32 feature maps are the skips. The decoder goes
+up from stride 32 (after a 1x1 convolution to `decoder_filters[0]` channels): bilinear x2 -> concat skip -> Conv2D 3x3 -> BatchNorm -> ReLU, with
+`decoder_filters` (256/128/64/32) at strides 16/8/4/2, then the same heads as above.
+`encoder_trainable=False` freezes it; `encoder_batchnorm="frozen"` (the default) freezes its BatchNorm layers
+(inference mode, even when the rest is fine-tuned: small CPU batches would wreck ImageNet statistics);
+a randomly initialised encoder needs "train". A per-rate fine-tune uses `--lr-multipliers
+lite_=0.1` (every encoder layer's name starts with `lite_`).
+
 The report's code used LeakyReLU 0.1, a linear output and trained on color->color (an identity
 map); the report's text is followed here instead.
 """
@@ -38,10 +48,43 @@ def apply_decoder_block(x, skip, filters, dropout, name, synchronized_bn=False):
     return layers.ReLU(name=f"{name}_act")(x)
 
 
+def apply_pretrained_encoder_decoder(gray, image_size, encoder, weights, decoder_filters, trainable, batchnorm,
+                                     input_range, synchronized_bn=False):
+    """gray -> EfficientNet-Lite feature maps -> the decoder's stride-2 output (see the module docstring)."""
+    from deepcolor.models.backbones import LITE_NAMES, GrayToBackbone, build_backbone
+    if encoder not in LITE_NAMES:
+        raise ValueError(f"UNet: encoder must be 'conv' or one of {', '.join(LITE_NAMES)}, not {encoder!r}")
+    if batchnorm not in ("frozen", "train"):
+        raise ValueError(f"UNet: encoder_batchnorm must be 'frozen' or 'train', not {batchnorm!r}")
+    if len(decoder_filters) != 4:
+        raise ValueError("UNet: decoder_filters needs 4 values (strides 16, 8, 4, 2)")
+    rgb = GrayToBackbone(encoder, input_range, name="to_encoder")(gray)
+    backbone = build_backbone(encoder, (image_size, image_size, 3), weights, include_top=False)
+    backbone.trainable = bool(trainable)
+    if batchnorm == "frozen":
+        # A Keras 3 functional model passes its own `training` to every layer, overriding a
+        # training=False given here, so the BatchNorm layers themselves are frozen (a frozen Keras
+        # BatchNorm runs in inference mode: ImageNet's statistics, its scale and offset kept).
+        for layer in backbone.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
+    features = backbone(rgb)
+    # A 1x1 convolution first brings the 1280 head channels down to the decoder's width.
+    x = layers.Conv2D(decoder_filters[0], 1, name="dec0_reduce")(features[-1])
+    for i, (skip, f) in enumerate(zip(reversed(features[:-1]), decoder_filters)):
+        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"dec{i + 1}_up")(x)
+        x = layers.Concatenate(name=f"dec{i + 1}_concat")([x, skip])
+        x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"dec{i + 1}_conv")(x)
+        x = fast_layers.BatchNormalization(synchronized=synchronized_bn, name=f"dec{i + 1}_bn")(x)
+        x = layers.ReLU(name=f"dec{i + 1}_act")(x)
+    return x
+
+
 @keras.saving.register_keras_serializable(package="deepcolor")
 class UNet(ColorizerModel):
     CONFIG_KEYS = ("image_size", "filters", "leaky_alpha", "dropout", "output_channels", "output_activation",
-                   "synchronized_bn", "head")
+                   "synchronized_bn", "head", "encoder", "decoder_filters", "encoder_trainable",
+                   "encoder_batchnorm", "input_range")
 
     """Seed-002 U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None).
 
@@ -51,18 +94,24 @@ class UNet(ColorizerModel):
 
     def __init__(self, image_size=256, filters=(64, 128, 256, 512), leaky_alpha=0.01,
                  dropout=0.5, output_channels=3, output_activation="sigmoid", synchronized_bn=False,
-                 head="transpose", **kwargs):
-        depth = len(filters)
+                 head="transpose", encoder="conv", decoder_filters=(256, 128, 64, 32), encoder_trainable=True,
+                 encoder_batchnorm="frozen", input_range="01", weights=None, **kwargs):
+        depth = len(filters) if encoder == "conv" else 5
         if image_size is not None and image_size % (2 ** depth):
             raise ValueError(f"UNet: image_size {image_size} must be divisible by {2 ** depth}")
         inputs = keras.Input(shape=(image_size, image_size, 1), name="gray")
-        skips, x = [], inputs
-        for i, f in enumerate(filters):
-            x = apply_encoder_block(x, f, leaky_alpha, name=f"enc{i + 1}", synchronized_bn=synchronized_bn)
-            skips.append(x)
-        for i, f in enumerate(reversed(filters[:-1])):
-            x = apply_decoder_block(x, skips[depth - 2 - i], f, dropout, name=f"dec{i + 1}",
-                                    synchronized_bn=synchronized_bn)
+        if encoder == "conv":
+            skips, x = [], inputs
+            for i, f in enumerate(filters):
+                x = apply_encoder_block(x, f, leaky_alpha, name=f"enc{i + 1}", synchronized_bn=synchronized_bn)
+                skips.append(x)
+            for i, f in enumerate(reversed(filters[:-1])):
+                x = apply_decoder_block(x, skips[depth - 2 - i], f, dropout, name=f"dec{i + 1}",
+                                        synchronized_bn=synchronized_bn)
+        else:
+            x = apply_pretrained_encoder_decoder(inputs, image_size, encoder, weights, decoder_filters,
+                                                 encoder_trainable, encoder_batchnorm, input_range,
+                                                 synchronized_bn)
         # float32 output so mixed-precision training computes its loss in full precision.
         if head == "transpose":
             x = layers.Conv2DTranspose(output_channels, 3, strides=2, padding="same", name="out_upconv")(x)
@@ -76,4 +125,6 @@ class UNet(ColorizerModel):
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self._remember(image_size=image_size, filters=filters, leaky_alpha=leaky_alpha, dropout=dropout,
                        output_channels=output_channels, output_activation=output_activation,
-                       synchronized_bn=synchronized_bn, head=head)
+                       synchronized_bn=synchronized_bn, head=head, encoder=encoder,
+                       decoder_filters=decoder_filters, encoder_trainable=encoder_trainable,
+                       encoder_batchnorm=encoder_batchnorm, input_range=input_range)
