@@ -85,9 +85,18 @@ class ColorizationModel:
         different plausible colorizations (classification models only), drawn with `seed`.
         `temperature`: the annealed-mean temperature (lower: more saturated); `prior_exponent`: > 0
         favours rarer, more colourful colours, < 0 plainer ones; `render_size`: the square size chroma
-        is predicted at (default: the model's own). None keeps the model's own setting."""
-        rgb, _ = read_any_image(image, max_pixels)
+        is predicted at (default: the model's own). None keeps the model's own setting.
+
+        Several images at once: a list (of anything one image may be) gives a list of results, and a
+        uint8 array [N, H, W, C] an array [N, H, W, 3]. Images of the same size go through the network
+        as one batch, which is faster per photo than one call each."""
         colorizer = self.colorizer(render_size, temperature=temperature, prior_exponent=prior_exponent)
+        if isinstance(image, (list, tuple)) or (isinstance(image, np.ndarray) and image.ndim == 4):
+            if samples is not None:
+                return [self.colorize(one, samples, seed, temperature, render_size, prior_exponent, max_pixels)
+                        for one in image]
+            return colorize_many(colorizer, image, max_pixels)
+        rgb, _ = read_any_image(image, max_pixels)
         if samples is None:
             return colorizer(rgb)
         if not self.can_sample:
@@ -97,6 +106,29 @@ class ColorizationModel:
         if int(samples) < 1:
             raise DeepColorError(f"samples must be at least 1, not {samples}")
         return colorizer.samples(rgb, int(samples), seed)
+
+
+def colorize_many(colorizer, images, max_pixels=None):
+    """A list of images (-> list) or a uint8 array [N, H, W, C] (-> [N, H, W, 3]), batched by size."""
+    from deepcolor.data.images import BadImageError
+    if isinstance(images, np.ndarray):
+        if images.dtype != np.uint8 or not 1 <= images.shape[-1] <= 4:
+            raise BadImageError(f"expected a uint8 batch [N, H, W, 1-4], got {images.dtype} {images.shape}")
+        return colorizer(images) if len(images) else np.zeros((0, *images.shape[1:3], 3), np.uint8)
+    arrays = []
+    for k, image in enumerate(images):
+        try:
+            arrays.append(read_any_image(image, max_pixels)[0])
+        except BadImageError as e:
+            raise BadImageError(f"image {k} ({image if isinstance(image, (str, os.PathLike)) else 'array'}): {e}") from None
+    by_shape = {}
+    for k, array in enumerate(arrays):
+        by_shape.setdefault(array.shape, []).append(k)
+    results = [None] * len(arrays)
+    for indices in by_shape.values():
+        for k, out in zip(indices, colorizer(np.stack([arrays[k] for k in indices]))):
+            results[k] = out
+    return results
 
 
 def read_any_image(image, max_pixels=None):
@@ -173,9 +205,10 @@ _loaded = {}
 
 def colorize(image, out: "str | os.PathLike | None" = None, model=None, **options) -> "np.ndarray | list":
     """One-liner: colorize `image` (path, PIL image or uint8 array) with `model` (default: the shipped
-    model, loaded once) and save it to `out` if given (PNG or JPEG by its extension). Returns the
+    model, loaded once) and save it to `out` if given (PNG, JPEG, TIFF or WebP by its extension; a
+    photo read from a file keeps its EXIF and ICC profile). Returns the
     uint8 RGB array (a list of them with samples=N; `out` then gets _1, _2, ... before its extension)."""
-    from deepcolor.image_files import save_image
+    from deepcolor.image_files import format_of, read_metadata, save_image
     if model is None or isinstance(model, (str, os.PathLike)):
         key = DEFAULT_MODEL if model is None else os.fspath(model)
         if key not in _loaded:
@@ -184,12 +217,14 @@ def colorize(image, out: "str | os.PathLike | None" = None, model=None, **option
     result = model.colorize(image, **options)
     if out is not None:
         out = os.fspath(out)
-        fmt = "jpg" if out.lower().endswith((".jpg", ".jpeg")) else "png"
-        alpha = read_any_image(image)[1] if isinstance(image, (str, os.PathLike)) else None
+        fmt = format_of(out)
+        from_file = isinstance(image, (str, os.PathLike))
+        alpha = read_any_image(image)[1] if from_file else None
+        metadata = read_metadata(os.fspath(image)) if from_file else None
         if isinstance(result, list):
             stem, ext = os.path.splitext(out)
             for k, rgb in enumerate(result, 1):
-                save_image(rgb, alpha, f"{stem}_{k}{ext}", fmt)
+                save_image(rgb, alpha, f"{stem}_{k}{ext}", fmt, metadata=metadata)
         else:
-            save_image(result, alpha, out, fmt)
+            save_image(result, alpha, out, fmt, metadata=metadata)
     return result

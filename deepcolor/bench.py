@@ -302,7 +302,7 @@ def measure_colorize(photo_paths, folder_paths, repeats, work):
                          "colorize_s": statistics.median(p[2] for p in parts),
                          "write_s": statistics.median(p[3] for p in parts)}
     out_dir = os.path.join(work, "folder_out")
-    jobs = [(p, os.path.join(out_dir, f"{i:04d}.png")) for i, p in enumerate(folder_paths)]
+    jobs = [(p, os.path.join(out_dir, f"{i:04d}.png"), "png") for i, p in enumerate(folder_paths)]
     colorize_files(jobs[:2], colorizer, overwrite=True)  # warm-up
     start = time.perf_counter()
     counts = colorize_files(jobs, colorizer, overwrite=True)

@@ -110,7 +110,7 @@ def main(argv=None):
     colorized = os.path.join(args.out, "colorized_coffee.png")
     print(f"[4/4] colorize: python -m deepcolor.colorize {test_photo} --model {saved} --out {args.out}",
           flush=True)
-    jobs = [(test_photo, colorized)]
+    jobs = [(test_photo, colorized, "png")]
     counts = colorize_files(jobs, load(saved).colorizer(), overwrite=True)
     if counts["failed"]:
         return 1

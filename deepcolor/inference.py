@@ -113,7 +113,9 @@ class Colorizer:
         self.model, self.encoding = model, encoding
         self.image_size, self.resize = image_size, resize
         self.border, self.decoding = border, dict(decoding or {})
+        # One traced function per rank: retracing relaxes shapes, and a rank-free trace cannot index channels.
         self._fn = tf.function(self._colorize, reduce_retracing=True)
+        self._batch_fn = tf.function(self._colorize, reduce_retracing=True)
         self._sample_fns = {}
 
     def _colorize(self, image):
@@ -121,8 +123,10 @@ class Colorizer:
                               self.border, self.decoding)
 
     def __call__(self, image):
-        """uint8 [H,W,C] (numpy or tensor) -> colorized uint8 [H,W,3] numpy array."""
-        return self._fn(tf.convert_to_tensor(image, tf.uint8)).numpy()
+        """uint8 [H,W,C] (numpy or tensor) -> colorized uint8 [H,W,3] numpy array; a batch [N,H,W,C]
+        of same-size images -> [N,H,W,3] in one pass through the network."""
+        image = tf.convert_to_tensor(image, tf.uint8)
+        return (self._batch_fn if image.shape.rank == 4 else self._fn)(image).numpy()
 
     @property
     def can_sample(self):

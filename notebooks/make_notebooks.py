@@ -12,35 +12,37 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# Where the project lives: the Colab badges and the notebooks' `pip install` read it from here.
-REPO = "deepcolor/deepcolor"
-REPO_URL = f"https://github.com/{REPO}"
 
 
-def badge(name):
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"(https://colab.research.google.com/github/{REPO}/blob/main/notebooks/{name})")
-
-
-SETUP = f'''# Set-up: install DeepColor (Colab) or use the local checkout; mount Drive for runs and results.
+def setup_cell(extras="", drive=False):
+    """The first code cell: install DeepColor from what the user has (no repository address is assumed),
+    or use the checkout the notebook sits in. `extras` such as "[hub]" only where a notebook needs
+    them; `drive` mounts Google Drive on Colab so long runs survive a disconnect."""
+    mount = ('    from google.colab import drive\n'
+             '    drive.mount("/content/drive")\n'
+             '    WORK = "/content/drive/MyDrive/deepcolor_work"  # runs survive a disconnect; re-running resumes\n'
+             if drive else '    WORK = "/content/deepcolor_work"\n')
+    return f'''# Set-up: install DeepColor, then choose a working folder.
 import importlib.util, os, subprocess, sys
 
-REPO_URL = "{REPO_URL}"  # or your fork; a copy on Drive works too: DRIVE_COPY below
-DRIVE_COPY = ""  # e.g. "/content/drive/MyDrive/deepcolor" (a folder holding pyproject.toml)
+# Where to install DeepColor from, when it is not installed yet: the URL of a git repository that holds
+# it ("git+https://..."), a built wheel ("/content/deepcolor-0.1.0-py3-none-any.whl") or a folder
+# holding its pyproject.toml (a checkout, e.g. uploaded or on Drive).
+DEEPCOLOR_SOURCE = os.environ.get("DEEPCOLOR_SOURCE", "")
+EXTRAS = "{extras}"
 IN_COLAB = importlib.util.find_spec("google.colab") is not None
+if importlib.util.find_spec("deepcolor") is None:
+    source = DEEPCOLOR_SOURCE or ("" if IN_COLAB else os.path.abspath(".."))  # a checkout's notebooks/ folder
+    if not source:
+        raise SystemExit("Set DEEPCOLOR_SOURCE in this cell to a git URL, a wheel or a folder holding DeepColor.")
+    target = f"deepcolor{{EXTRAS}} @ {{source}}" if source.startswith("git+") else f"{{source}}{{EXTRAS}}"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", target], check=True)
 if IN_COLAB:
-    from google.colab import drive
-    drive.mount("/content/drive")
-    WORK = "/content/drive/MyDrive/deepcolor_work"  # runs survive a disconnect; re-running resumes
-    source = DRIVE_COPY or f"git+{{REPO_URL}}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"deepcolor[hub] @ {{source}}"
-                    if not DRIVE_COPY else f"{{source}}[hub]"], check=True)
-else:
+{mount}else:
     WORK = os.environ.get("DEEPCOLOR_WORK", os.path.abspath("deepcolor_work"))
-    if importlib.util.find_spec("deepcolor") is None:  # not installed: install this checkout
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", os.path.abspath("..")], check=True)
 os.makedirs(WORK, exist_ok=True)
 print("working folder:", WORK)'''
+
 
 # In our own words: what each report did, and what its notebook shows.
 REPORTS = {
@@ -84,13 +86,13 @@ def report_notebook(key):
                  'RUNS = os.path.join(WORK, "runs", f"{REPORT}_{SCALE}")\n'
                  'print(f"report {REPORT} at {SCALE} scale -> {OUT}")')
     cells = [
-        new_markdown_cell(f"# Replicating {title}\n\n{badge(name)}\n\n{about}\n\n"
+        new_markdown_cell(f"# Replicating {title}\n\n{about}\n\n"
                           "This notebook runs every row of the report's table with DeepColor's replication "
                           "runner, then shows our figure beside the paper's, the claims checked, the loss "
                           "curves and a sample grid. On a CPU runtime it picks `smoke` (a check that every "
                           "row runs, in seconds; its numbers mean nothing); on a GPU, `paper` (the report's "
                           "own settings). Re-running resumes: finished rows are not trained again."),
-        new_code_cell(SETUP),
+        new_code_cell(setup_cell("[hub]", drive=True)),
         new_code_cell(data_cell),
         new_markdown_cell("## Run the rows\nThe same as `deepcolor replicate REPORT --scale SCALE` in a terminal."),
         new_code_cell("from deepcolor.replicate import replicate\n"
@@ -113,11 +115,11 @@ def report_notebook(key):
 
 def quickstart_notebook():
     cells = [
-        new_markdown_cell(f"# DeepColor quick start: colorize your photos, then train on your own\n\n"
-                          f"{badge('quickstart.ipynb')}\n\n"
+        new_markdown_cell("# DeepColor quick start: colorize your photos, then train on your own\n\n"
                           "The default model ships inside the package: no download, no training. A GPU "
-                          "runtime is not needed to colorize."),
-        new_code_cell(SETUP),
+                          "runtime is not needed to colorize, and neither is Google Drive. On Colab, set "
+                          "`DEEPCOLOR_SOURCE` in the first cell to where DeepColor comes from."),
+        new_code_cell(setup_cell()),
         new_markdown_cell("## Colorize\nAny size; the output keeps the size and the lightness of the input. "
                           "On Colab, upload photos with the file browser (or `google.colab.files.upload()`) "
                           "and list them in `PHOTOS`; the bundled demo photos are used otherwise."),

@@ -132,7 +132,7 @@ def test_colorize_cli_uses_the_default_model_and_writes_samples(tmp_path, photo)
     proc = run_module("deepcolor.colorize", tmp_path / "old.jpg", "--out", out, "--samples", "2", "--seed", "1")
     assert "colorized 1, skipped 0 (already done), failed 0" in proc.stdout
     names = sorted(os.listdir(out))
-    assert names == ["old_sample1.png", "old_sample2.png"]
+    assert names == ["old_sample1.jpg", "old_sample2.jpg"]  # the input's format family
     assert Image.open(out / names[0]).size == (photo.shape[1], photo.shape[0])
     proc = run_module("deepcolor.colorize", tmp_path / "old.jpg", "--out", out, "--model", tmp_path / "missing",
                       check=False)

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from tests import images
+from deepcolor.image_files import OUTPUT_FORMATS, format_of
 from tests.bad_inputs import DEFAULT_SHAPE, EXPECTED_SHAPES, make_bad_input_folder
 from tests.conftest import ROOT, drop_file_permission_override, run_module
 
@@ -43,7 +44,8 @@ def check_colorize_result(proc, root, out, expected):
     assert proc.stdout.strip().splitlines()[-1] == (
         f"colorized {len(good)}, skipped 0 (already done), failed {len(bad)} -> {out}")
     for name in good:
-        result = np.asarray(Image.open(os.path.join(out, os.path.splitext(name)[0] + ".png")))
+        output = os.path.splitext(name)[0] + OUTPUT_FORMATS[format_of(name)][1]  # the input's format family
+        result = np.asarray(Image.open(os.path.join(out, output)))
         assert result.shape == EXPECTED_SHAPES.get(name, DEFAULT_SHAPE), name
     rgba = np.asarray(Image.open(os.path.join(out, "rgba.png")))
     from tests.bad_inputs import RGBA_ALPHA

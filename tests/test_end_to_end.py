@@ -159,7 +159,7 @@ def test_colorize_keeps_size_and_lightness_and_never_overwrites(run_dir, exporte
     result = np.asarray(Image.open(out / "photo.png"))
     assert result.shape == (512, 768, 3)
     assert np.abs(lightness(result) - lightness(photo)).mean() < 0.5
-    assert np.asarray(Image.open(out / "nested" / "rotated.png")).shape == (50, 30, 3)  # EXIF 6 honored
+    assert np.asarray(Image.open(out / "nested" / "rotated.jpg")).shape == (50, 30, 3)  # EXIF 6 honored, JPEG kept
     alpha_out = np.asarray(Image.open(out / "alpha.png"))
     assert alpha_out.shape == (24, 24, 4) and np.array_equal(alpha_out[..., 3], np.arange(576, dtype=np.uint8).reshape(24, 24))
     # A second run skips finished outputs; writing into the input folder never replaces an input.
