@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 
+from deepcolor.errors import UsageError
 from deepcolor.runs import add_debug_flag, run_cli, prog_name
 
 SEED_BATCH_SIZE = 16
@@ -515,7 +516,7 @@ def main(argv=None):
     # Upright photos only: the seed loader ignores EXIF orientation, ours applies it.
     paths = [info.path for _, info in usable if info.orientation == 1][:args.images]
     if len(paths) < args.batch_size:
-        raise SystemExit(f"error: {args.data} has only {len(paths)} usable photos; need {args.batch_size}")
+        raise UsageError(f"{args.data} has only {len(paths)} usable photos; need {args.batch_size}")
     print(f"benchmarking on {len(paths)} photos from {args.data}, sizes {sizes}, batch {args.batch_size}", flush=True)
 
     results = {}

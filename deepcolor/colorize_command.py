@@ -55,7 +55,8 @@ def build_parser():
     p.add_argument("--side-by-side", action="store_true",
                    help="write the gray input and the colorization side by side in one image")
     p.add_argument("--contact-sheet", default="", metavar="FILE",
-                   help="also write one image of every output as thumbnails with their names (e.g. sheet.jpg)")
+                   help="also write one image of every output as thumbnails with their names (e.g. sheet.jpg; "
+                        "default: none)")
     p.add_argument("--png-compression", type=int, default=1, choices=range(10), metavar="0-9",
                    help="PNG zlib level (default: 1, fast; PIL's usual 6 makes files ~20%% smaller "
                         "but writes a 12 MP photo ~5x slower)")

@@ -17,6 +17,8 @@ import tempfile
 
 import tensorflow as tf
 
+from deepcolor.errors import UsageError
+
 STRATEGIES = ("auto", "one_device", "mirrored", "multiworker", "tpu")
 
 
@@ -31,7 +33,7 @@ def split_cpu(devices):
     try:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
     except RuntimeError:
-        raise SystemExit("error: --cpu-devices must be set before TensorFlow starts; "
+        raise UsageError("--cpu-devices must be set before TensorFlow starts; "
                          "use it from the command line, not after other TensorFlow work") from None
 
 
@@ -53,9 +55,9 @@ def make_strategy(name):
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
         except (ValueError, RuntimeError, tf.errors.OpError) as e:
-            raise SystemExit(f"error: --strategy tpu: no TPU reachable ({str(e).splitlines()[0][:200]})") from None
+            raise UsageError(f"--strategy tpu: no TPU reachable ({str(e).splitlines()[0][:200]})") from None
         return tf.distribute.TPUStrategy(resolver)
-    raise SystemExit(f"error: unknown --strategy {name!r}; use one of {', '.join(STRATEGIES)}")
+    raise UsageError(f"unknown --strategy {name!r}; use one of {', '.join(STRATEGIES)}")
 
 
 def this_worker():
@@ -66,7 +68,7 @@ def this_worker():
     try:
         tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
     except json.JSONDecodeError as e:
-        raise SystemExit(f"error: the TF_CONFIG variable is not valid JSON ({e})") from None
+        raise UsageError(f"the TF_CONFIG variable is not valid JSON ({e})") from None
     task = tf_config.get("task") or {}
     if "type" not in task:
         return True, None

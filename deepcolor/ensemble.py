@@ -5,6 +5,8 @@ and colorize use like any other. `deepcolor train --ensemble A,B --out DIR` make
 
 import os
 
+from deepcolor.errors import UsageError
+
 
 def member_run_dirs(config):
     """--ensemble items -> run directories: a path as given, or an experiment name whose run sits
@@ -16,7 +18,7 @@ def member_run_dirs(config):
     for item in config.model.ensemble:
         path = item if os.path.isdir(item) else os.path.join(os.path.dirname(out), item + suffix)
         if not os.path.exists(os.path.join(path, "config.json")):
-            raise SystemExit(f"error: ensemble member {item!r}: no finished run at {path} (train it first)")
+            raise UsageError(f"ensemble member {item!r}: no finished run at {path} (train it first)")
         dirs.append(path)
     return dirs
 
@@ -32,7 +34,7 @@ def build_ensemble_run(config):
         configs.append(runs.load_config(path)["settings"])
         members.append(runs.load_model(path, "best")[0])
     if len({(c["encoding"], c["image_size"]) for c in configs}) != 1:
-        raise SystemExit("error: ensemble members must share --encoding and --image-size")
+        raise UsageError("ensemble members must share --encoding and --image-size")
     weights = list(config.model.ensemble_weights) or None
     model = build_ensemble(members, weights, name="ensemble")
     config = config.replace(model={"encoding": configs[0]["encoding"]}, data={"image_size": configs[0]["image_size"]})

@@ -28,3 +28,9 @@ def import_extra(module, needed_for, extra="hub"):
             raise  # the package is there but broken inside: show the real error
         raise MissingExtraError(f"{needed_for} needs {module.split('.')[0]}, which is not installed: "
                                 f"pip install 'deepcolor[{extra}]'") from None
+
+
+class UsageError(DeepColorError):
+    """A command that cannot start as asked: a bad option value, a missing data folder or weights file,
+    options that do not go together. Commands print it as one line and exit with code 2, as argparse
+    does for a malformed command line."""

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+from deepcolor.errors import UsageError
 from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli, prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
@@ -87,12 +88,12 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
             split = "test" if splits["test"] else "val"
         if records and not splits[split]:
             sizes = ", ".join(f"{name} {len(part)}" for name, part in splits.items())
-            raise SystemExit(f"error: the {split} split of {data or s['data']} is empty ({sizes}); "
+            raise UsageError(f"the {split} split of {data or s['data']} is empty ({sizes}); "
                              f"pass --split with one that has images")
         records = splits[split]
     usable, skipped = scan_records(records, max_pixels)
     if not usable:
-        raise SystemExit(f"error: no usable images in the {split} split of {data or s['data']}")
+        raise UsageError(f"no usable images in the {split} split of {data or s['data']}")
     infos = [info for _, info in usable]
 
     @tf.function(reduce_retracing=True)
@@ -156,7 +157,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.batch_size <= 0 or args.metric_size <= 0:
-        raise SystemExit("error: --batch-size and --metric-size must be positive")
+        raise UsageError("--batch-size and --metric-size must be positive")
     result, table = evaluate(args.run, args.data, args.split, args.which, args.metric_size,
                              args.batch_size, args.samples, args.max_pixels, args.out, args.temperature, args.border,
                              args.prior_exponent, args.render_size)

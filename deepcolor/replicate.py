@@ -15,6 +15,7 @@ Scales: `smoke` (seconds per row, bundled photos: checks the machinery), `cpu` (
 fits a 2-core machine, stated on the page), `paper` (exactly the paper's settings, for a GPU).
 """
 
+from deepcolor.errors import DeepColorError, UsageError
 import argparse
 import hashlib
 import json
@@ -125,7 +126,9 @@ def run_step(function, argv, eager):
     try:
         code = function(argv)
         return None if not code else f"exit code {code}"
-    except SystemExit as e:
+    except DeepColorError as e:
+        return f"error: {e}"
+    except SystemExit as e:  # argparse's own exit on a malformed command line
         return e.code if isinstance(e.code, str) else f"exit code {e.code}"
     except Exception as e:  # one broken row must not end the report
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300] if str(e).strip() else ''}"
@@ -232,17 +235,17 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     from deepcolor import runs
     from deepcolor.experiments import REPORTS, protocol as get_protocol, seeds_for
     if report not in REPORTS:
-        raise SystemExit(f"error: unknown report {report!r}; known: {', '.join(REPORTS)}")
+        raise UsageError(f"unknown report {report!r}; known: {', '.join(REPORTS)}")
     protocol, experiments = get_protocol(report)
     if scale not in protocol.seeds:
-        raise SystemExit(f"error: report {report} has no {scale!r} protocol yet (scales: {', '.join(protocol.seeds)})")
+        raise UsageError(f"report {report} has no {scale!r} protocol yet (scales: {', '.join(protocol.seeds)})")
     if rows:
         unknown = sorted(set(rows) - {e.name for e in experiments})
         if unknown:
-            raise SystemExit(f"error: not rows of report {report}: {', '.join(unknown)}")
+            raise UsageError(f"not rows of report {report}: {', '.join(unknown)}")
     missing = [v for v in protocol.env.get(scale, ()) if not os.path.isdir(os.environ.get(v, ""))]
     if missing and not page_only:
-        raise SystemExit(f"error: report {report} at {scale} scale reads its photos from folders named by "
+        raise UsageError(f"report {report} at {scale} scale reads its photos from folders named by "
                          f"{', '.join(protocol.env[scale])}; not set to a folder: {', '.join(missing)}")
     out = out or os.path.join("results", report if scale == "cpu" else f"{report}_{scale}")
     runs_dir = runs_dir or os.path.join("runs", "replicate", f"{report}_{scale}")
@@ -343,7 +346,7 @@ def _trained_run_of(row, runs_dir, seed, experiments, protocol, scale, extra=Non
     for run_name, _, names in plan(experiments, protocol, scale, extra):
         if row in names:
             return os.path.join(runs_dir, f"{run_name}_s{seed}")
-    raise SystemExit(f"error: ensemble member {row} is not a row of this report")
+    raise UsageError(f"ensemble member {row} is not a row of this report")
 
 
 def machine():
@@ -363,7 +366,7 @@ def main(argv=None):
     from deepcolor.config import parse_set
     extra = parse_set(args.set)
     if args.jobs is not None and args.jobs < 1:
-        raise SystemExit(f"error: --jobs must be 1 or more, not {args.jobs}")
+        raise UsageError(f"--jobs must be 1 or more, not {args.jobs}")
     errors = replicate(args.report, args.scale, args.rows, args.seeds, args.out, args.runs, args.grid_photos,
                        args.page_only, extra=extra, jobs=args.jobs)
     return 1 if any(errors.values()) else 0

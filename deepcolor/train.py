@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 
+from deepcolor.errors import UsageError
 from deepcolor.config import FLAGS, RESIZE_MODES, TrainConfig
 from deepcolor.runs import add_debug_flag, run_cli, prog_name
 from deepcolor.data.sources import SOURCES_HELP
@@ -144,8 +145,7 @@ def parse_config(argv):
     from deepcolor.experiments import SMOKE, get_experiment, listing
     args = build_parser().parse_args(argv)
     if args.list_experiments:
-        print(listing())
-        raise SystemExit(0)
+        return None, args
     config = TrainConfig()
     if args.experiment:
         experiment = get_experiment(args.experiment)
@@ -172,15 +172,15 @@ def resolve_config(config):
         from deepcolor.models.backbones import keras_weights_argument
         keras_weights_argument(weights, backbone)
     if config.optimizer.lr_multipliers and config.optimizer.name != "adam":
-        raise SystemExit("error: --lr-multipliers works with --optimizer adam only")
+        raise UsageError("--lr-multipliers works with --optimizer adam only")
     if config.run.cache_embeddings and config.data.augment != "none":
-        raise SystemExit("error: --cache-embeddings needs --augment none (a random crop changes the image's vector)")
+        raise UsageError("--cache-embeddings needs --augment none (a random crop changes the image's vector)")
     if not 0.0 < config.data.train_fraction <= 1.0:
-        raise SystemExit("error: --train-fraction must be in (0, 1]")
+        raise UsageError("--train-fraction must be in (0, 1]")
     for flag, value in (("epochs", config.run.epochs), ("batch-size", config.run.batch_size),
-                        ("image-size", config.data.image_size)):
+                        ("image-size", config.data.image_size), ("lr", config.optimizer.lr)):
         if value <= 0:
-            raise SystemExit(f"error: --{flag} must be positive")
+            raise UsageError(f"--{flag} must be positive")
     return config
 
 
@@ -224,11 +224,11 @@ def warm_start(model, source):
     from deepcolor import api
     donor = api.load(source).keras_model
     if donor is None:
-        raise SystemExit(f"error: --init-from {source}: a SavedModel has no trainable weights; give a "
+        raise UsageError(f"--init-from {source}: a SavedModel has no trainable weights; give a "
                          f"preset, run directory or .keras file")
     mine, theirs = model.get_weights(), donor.get_weights()
     if len(mine) != len(theirs) or any(a.shape != b.shape for a, b in zip(mine, theirs)):
-        raise SystemExit(f"error: --init-from {source}: its architecture differs from this run's "
+        raise UsageError(f"--init-from {source}: its architecture differs from this run's "
                          f"(--arch and --model-option must match the model it was trained as)")
     model.set_weights(theirs)
     print(f"weights initialised from {source}")
@@ -248,7 +248,7 @@ def prepare_run_dir(config, overwrite=False):
         changed = [k for k in RUN_IDENTITY if k in previous["settings"] and before[k] != now[k]]
         if changed:
             detail = ", ".join(f"{k}: {before[k]!r} -> {now[k]!r}" for k in changed)
-            raise SystemExit(f"error: {out} holds a run with other settings ({detail}); "
+            raise UsageError(f"{out} holds a run with other settings ({detail}); "
                              f"use --overwrite or another --out")
     try:
         os.makedirs(out, exist_ok=True)
@@ -257,7 +257,7 @@ def prepare_run_dir(config, overwrite=False):
             f.write(b"\0" * (1 << 20))  # a checkpoint needs room: fail now, not after an epoch
         os.remove(probe)
     except OSError as e:
-        raise SystemExit(f"error: run directory {out} is not writable ({e.strerror})") from None
+        raise UsageError(f"run directory {out} is not writable ({e.strerror})") from None
     return previous
 
 
@@ -275,7 +275,7 @@ def check_free_space(out, params):
                         if f.endswith((".keras", ".h5", ".bkp")))
     free = shutil.disk_usage(out).free
     if free + reusable < need:
-        raise SystemExit(f"error: {out} has {free / 2**20:.0f} MB free, but this model's checkpoints "
+        raise UsageError(f"{out} has {free / 2**20:.0f} MB free, but this model's checkpoints "
                          f"(best.keras, last.keras, backup/) need about {need / 2**20:.0f} MB; free some "
                          f"space or choose another --out")
 
@@ -321,7 +321,7 @@ def setup_runtime(config):
     devices = select_devices(config)
     replicas = strategy.num_replicas_in_sync
     if run.batch_size % replicas:
-        raise SystemExit(f"error: --batch-size {run.batch_size} must be a multiple of the "
+        raise UsageError(f"--batch-size {run.batch_size} must be a multiple of the "
                          f"{replicas} replicas of --strategy {run.strategy}")
     devices.update(strategy=type(strategy).__name__, replicas=replicas)
     return devices, strategy
@@ -347,7 +347,7 @@ def load_data(config):
                            if hash_unit(f"{seed}|train_fraction", r.group) < data.train_fraction]
     for name in ("train", "val"):
         if not usable[name]:
-            raise SystemExit(f"error: the {name} split has no usable images "
+            raise UsageError(f"the {name} split has no usable images "
                              f"({len(splits[name])} listed); add images or change --split")
     steps = config.run.steps_per_epoch or math.ceil(len(usable["train"]) / config.run.batch_size)
     return {"train": [info for _, info in usable["train"]], "val": [info for _, info in usable["val"]],
@@ -407,7 +407,7 @@ def compile_model(model, optimizer, config, devices, class_weights):
     model.compile(optimizer=optimizer, loss=_loss(m.loss, m.encoding, class_weights), **options)
     if config.run.cache_embeddings:  # the same layers trained, the extractor's vector given
         if not hasattr(model, "with_embedding_input"):
-            raise SystemExit(f"error: --cache-embeddings: {m.arch} has no frozen feature extractor (koalarization has)")
+            raise UsageError(f"--cache-embeddings: {m.arch} has no frozen feature extractor (koalarization has)")
         fitted = model.with_embedding_input()
         fitted.compile(optimizer=model.optimizer, loss=model.loss, **options)
         return fitted
@@ -464,7 +464,7 @@ def fit(trainable, train_ds, val_ds, config, data, initial_epoch, callback_list)
         trainable.fit(train_ds, validation_data=val_ds, epochs=config.run.epochs, steps_per_epoch=data["steps"],
                       initial_epoch=initial_epoch, callbacks=callback_list, verbose=1 if sys.stdout.isatty() else 2)
     except OSError as e:  # disk full or the directory vanished mid-run: checkpoints are atomic
-        raise SystemExit(f"error: writing to {out} failed ({e.strerror or e}); the last complete "
+        raise UsageError(f"writing to {out} failed ({e.strerror or e}); the last complete "
                          f"checkpoint is intact: free space, then re-run the same command to resume") from None
 
 
@@ -502,6 +502,10 @@ def summarize(out, record, model, guard, elapsed):
 
 def main(argv=None):
     config, args = parse_config(argv)
+    if config is None:  # --list-experiments
+        from deepcolor.experiments import listing
+        print(listing())
+        return 0
     if config.run.strategy != "multiworker":
         return train(config, args)
     from deepcolor.distribute import worker_run_dir
@@ -546,7 +550,7 @@ CLASSIFICATION_ENCODINGS = ("ab_bins", "ab_bins_gamut", "uv_bins50")
 def _loss(name, encoding="rgb01", class_weights=None):
     import keras
     if (encoding in CLASSIFICATION_ENCODINGS) != (name == "cross_entropy"):
-        raise SystemExit(f"error: --loss {name} does not fit --encoding {encoding}: classification encodings "
+        raise UsageError(f"--loss {name} does not fit --encoding {encoding}: classification encodings "
                          f"({', '.join(CLASSIFICATION_ENCODINGS)}) train with --loss cross_entropy, the others "
                          f"with mse, mae or huber")
     if encoding.startswith("ab_bins"):
@@ -569,7 +573,7 @@ def ab_class_weights(config, infos):
     if config.model.rebalance == "prior":
         from deepcolor.classification import prior_rebalancing_weights
         if len(centers) != 313:
-            raise SystemExit("error: --rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
+            raise UsageError("--rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
         return prior_rebalancing_weights()
     return ab_rebalancing_weights(infos, config.run.out, centers)
 

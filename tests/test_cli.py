@@ -47,13 +47,20 @@ def test_unknown_source_and_unwritable_run_dir_are_one_line_errors(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)
     proc = run_module("deepcolor.train", "--out", locked / "run", check=False, unprivileged=True)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: run directory {locked / 'run'} is not writable (Permission denied)"
     blocker = tmp_path / "file"
     blocker.write_text("x")
     proc = run_module("deepcolor.train", "--out", blocker / "run", check=False)
     assert proc.returncode != 0 and re.search(r"error: run directory .* is not writable", proc.stderr)
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("flag, value", [("--lr", "-1"), ("--epochs", "0"), ("--batch-size", "-4")])
+def test_a_bad_flag_value_is_refused_before_any_work_with_exit_code_2(tmp_path, flag, value):
+    proc = run_module("deepcolor.train", "--data", "sample", flag, value, "--out", tmp_path / "r", check=False)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"error: {flag} must be positive"
+    assert not (tmp_path / "r").exists()
 
 
 def test_colorize_reports_an_unwritable_output_folder(tmp_path):

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from deepcolor.errors import DeepColorError
+
 from deepcolor.config import FLAGS, ConfigError, TrainConfig
 from deepcolor.experiments import all_experiments, get_experiment
 from deepcolor.train import build_parser, given_flags, parse_config
@@ -76,5 +78,5 @@ def test_a_run_made_before_typed_configs_resumes(tmp_path):
     assert train.main(argv + ["--epochs", "2"]) == 0
     history = (out / "history.csv").read_text().strip().splitlines()
     assert len(history) == 3  # header + epochs 1 and 2: continued, not restarted
-    with pytest.raises(SystemExit, match="holds a run with other settings.*lr"):
+    with pytest.raises(DeepColorError, match="holds a run with other settings.*lr"):
         train.main(argv + ["--epochs", "3", "--lr", "0.5"])

@@ -3,6 +3,8 @@ import os
 
 import numpy as np
 import pytest
+
+from deepcolor.errors import DeepColorError
 import tensorflow as tf
 from PIL import Image, ImageOps
 
@@ -38,7 +40,7 @@ def test_folder_source_is_recursive_and_filters_extensions(tmp_path):
 
 
 def test_missing_folder_is_a_one_line_error(tmp_path):
-    with pytest.raises(SystemExit, match="data folder not found"):
+    with pytest.raises(DeepColorError, match="data folder not found"):
         resolve_source(f"folder:{tmp_path}/nope")
 
 
@@ -69,7 +71,7 @@ def test_split_file_is_written(tmp_path):
 
 
 def test_bad_fractions_are_rejected():
-    with pytest.raises(SystemExit, match="summing to 1"):
+    with pytest.raises(DeepColorError, match="summing to 1"):
         parse_fractions("0.8,0.3,0.1")
     assert parse_fractions("0.75,0.15,0.1") == (0.75, 0.15, 0.1)
 

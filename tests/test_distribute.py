@@ -77,14 +77,14 @@ def test_train_cli_with_mirrored_strategy_checkpoints_resumes_and_evaluates(tmp_
 def test_batch_must_split_evenly_across_replicas(tmp_path):
     proc = run_module("deepcolor.train", "--data", "sample", "--image-size", "32", "--batch-size", "5",
                       "--strategy", "mirrored", "--cpu-devices", "2", "--out", tmp_path / "r", check=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.strip().endswith("must be a multiple of the 2 replicas of --strategy mirrored")
 
 
 def test_tpu_strategy_without_a_tpu_is_one_line(tmp_path):
     proc = run_module("deepcolor.train", "--data", "sample", "--image-size", "32", "--strategy", "tpu",
                       "--out", tmp_path / "r", check=False, timeout=120)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("error: --strategy tpu: no TPU reachable")
 
 

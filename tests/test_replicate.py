@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from deepcolor.errors import DeepColorError
+
 from deepcolor.experiments import REPORTS, protocol
 from tests.conftest import ROOT, run_module
 
@@ -56,7 +58,7 @@ def test_scaled_protocols_name_their_folders_and_flags_reach_train(monkeypatch, 
         assert proto.overrides["cpu"] and proto.notes["cpu"] and proto.at_paper_scale and proto.env["cpu"]
     for variable in ("DEEPCOLOR_COCO", "DEEPCOLOR_PLACES365", "DEEPCOLOR_ADE20K"):
         monkeypatch.delenv(variable, raising=False)
-    with pytest.raises(SystemExit, match="DEEPCOLOR_COCO, DEEPCOLOR_PLACES365, DEEPCOLOR_ADE20K"):
+    with pytest.raises(DeepColorError, match="DEEPCOLOR_COCO, DEEPCOLOR_PLACES365, DEEPCOLOR_ADE20K"):
         replicate("002", "cpu", out=str(tmp_path / "out"))
     proto, experiments = protocol("004")
     argv = train_argv("koala004_no_extractor", "cpu", scale_overrides(proto, "cpu", {"lr": "0.5"}), "runs/x", 0)

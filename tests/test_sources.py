@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 import pytest
+
+from deepcolor.errors import DeepColorError
 import tensorflow as tf
 from PIL import Image
 
@@ -70,9 +72,9 @@ def test_hf_local_layouts_stream_deterministically_with_exact_pixels(hf_dirs, la
 
 def test_hf_split_suffix_and_errors(hf_dirs):
     folder, _ = hf_dirs["parquet"]
-    with pytest.raises(SystemExit, match=r"error: places365 .*split 'nope'"):
+    with pytest.raises(DeepColorError, match=r"places365 .*split 'nope'"):
         resolve_source(f"places365:{folder}@nope")
-    with pytest.raises(SystemExit, match="unknown --data source"):
+    with pytest.raises(DeepColorError, match="unknown --data source"):
         resolve_source("imagenet")
 
 
@@ -194,7 +196,7 @@ def test_shards_roundtrip_exact_bytes_and_resume_after_damage(tmp_path, hf_dirs)
     assert len(resolve_source(f"shards:{out}")) == len(arrays)
     # Other settings into the same folder are refused in one line.
     proc = make_shards("--data", f"places365:{folder}", "--image-size", "32", "--out", out, check=False)
-    assert proc.returncode == 1 and proc.stderr.strip().count("\n") == 0 and "other settings" in proc.stderr
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "other settings" in proc.stderr
 
 
 def test_shards_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
@@ -293,7 +295,7 @@ def test_hub_sources_fail_fast_offline_with_one_line(tmp_path, spec, names, monk
     for key in ("DEEPCOLOR_COCO", "DEEPCOLOR_PLACES365", "DEEPCOLOR_ADE20K", "DEEPCOLOR_CIFAR10"):
         monkeypatch.delenv(key, raising=False)
     proc, seconds = offline("--arch", "unet", "--data", spec, "--out", tmp_path / "run", home=tmp_path)
-    assert proc.returncode == 1 and seconds < 30, (seconds, proc.stderr[-2000:])
+    assert proc.returncode == 2 and seconds < 30, (seconds, proc.stderr[-2000:])
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith("error: " + names[0]) and names[1] in lines[0]
@@ -341,7 +343,7 @@ def test_several_sources_combine_with_unique_ids_and_a_stable_split(tmp_path):
                 for r in part if r.id.startswith("photos/")}
     assert where(spec) == where(f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'other'}")
     assert len(resolve_source(spec, 5, 0)) == 5
-    with pytest.raises(SystemExit, match="same name"):
+    with pytest.raises(DeepColorError, match="same name"):
         resolve_source(f"folder:{tmp_path / 'photos'}+folder:{tmp_path / 'photos'}")
 
 

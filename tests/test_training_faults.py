@@ -62,7 +62,7 @@ def small_disk(tmp_path):
 
 def test_a_disk_too_small_for_the_checkpoints_is_refused_before_training(small_disk):
     proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "1", "--out", small_disk / "run", check=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: {small_disk / 'run'} has 2") and "need about 175 MB" in last
     assert "Traceback" not in proc.stderr and "Epoch 1" not in proc.stdout

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+
+from deepcolor.errors import DeepColorError
 import keras
 
 from deepcolor.models import ARCHS, build_model
@@ -59,5 +61,5 @@ def test_size_must_be_divisible_by_16():
 
 def test_registry_lists_unet_with_its_encoding():
     assert ARCHS["unet"].encoding == "rgb01"
-    with pytest.raises(SystemExit, match="unknown --arch"):
+    with pytest.raises(DeepColorError, match="unknown --arch"):
         build_model("resnet99", 32)

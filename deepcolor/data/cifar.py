@@ -8,6 +8,7 @@ train split is divided into our train/val by the seeded hash; the test split is 
 import functools
 import os
 
+from deepcolor.errors import UsageError
 from deepcolor.data.network import require_network
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
@@ -62,14 +63,14 @@ def cifar10_records(data_dir, max_samples, seed, name="cifar10"):
     try:
         prepared = tfds.builder(name, data_dir=data_dir).is_prepared()
     except Exception as e:
-        raise SystemExit(f"error: {name}: cannot open TFDS data_dir {data_dir}: {str(e).splitlines()[0][:200]}") from None
+        raise UsageError(f"{name}: cannot open TFDS data_dir {data_dir}: {str(e).splitlines()[0][:200]}") from None
     if not prepared:
         require_network(CIFAR10_URL, f"{name} (TFDS, not prepared in {data_dir})",
                         f"--data {name}:DATA_DIR reads a TFDS data_dir where {name} is already prepared")
         try:
             import importlib_resources  # noqa: F401  (TFDS's download path needs it and does not install it)
         except ImportError:
-            raise SystemExit("error: tensorflow-datasets needs importlib_resources to download; "
+            raise UsageError("tensorflow-datasets needs importlib_resources to download; "
                              "pip install -r requirements.txt") from None
     records = []
     for tfds_split, our_split in (("train", "trainval"), ("test", "test")):

@@ -6,6 +6,7 @@ MongoDB on first use and stops it when this process exits (tests check that noth
 
 import os
 
+from deepcolor.errors import UsageError
 from deepcolor.data.network import require_network
 
 COCO_HOST = "http://images.cocodataset.org"  # where the zoo's coco-2017 images come from
@@ -62,7 +63,7 @@ def coco_records(source, split, max_samples, seed):
         root = None
         paths = _zoo_filepaths(fo, source, split, max_samples, seed)
     else:
-        raise SystemExit(f"error: coco: {source!r} is neither a directory, a FiftyOne dataset in this database, "
+        raise UsageError(f"coco: {source!r} is neither a directory, a FiftyOne dataset in this database, "
                          f"nor a FiftyOne zoo name like coco-2017")
     records = []
     for path in sorted(paths):

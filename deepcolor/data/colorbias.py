@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 
+from deepcolor.errors import UsageError
 from deepcolor.data.split import hash_unit
 
 HUE_BANDS = {"blue": (190.0, 250.0), "yellow": (40.0, 70.0), "green": (75.0, 160.0)}
@@ -70,7 +71,7 @@ def colorbias_records(subset, inner_records, seed):
     """Records of one subset (split 'train') plus the shared validation set (split 'val'), picked
     from the records of the inner source."""
     if subset not in SUBSETS:
-        raise SystemExit(f"error: colorbias subset {subset!r}: use one of {', '.join(SUBSETS)}")
+        raise UsageError(f"colorbias subset {subset!r}: use one of {', '.join(SUBSETS)}")
     picks = select(score_records(inner_records), seed)
     colors = SUBSETS[subset] or ("baseline",)
     train = [record for color in colors for record, _ in picks[color]]

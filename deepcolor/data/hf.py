@@ -11,6 +11,7 @@ whole when the requested split is not there.
 import os
 import sys
 
+from deepcolor.errors import UsageError
 from deepcolor.data.network import require_network
 
 SHUFFLE_BUFFER = 10_000  # streaming shuffle: hub datasets are often sorted by class
@@ -29,7 +30,7 @@ def _image_column(dataset, where):
     for name in ("image", "img", "jpg", "png"):
         if name in features:
             return name
-    raise SystemExit(f"error: {where} has no image column (columns: {', '.join(features) or 'unknown'})")
+    raise UsageError(f"{where} has no image column (columns: {', '.join(features) or 'unknown'})")
 
 
 def hf_records(name, dataset_id, split, max_samples, seed, split_given=True):
@@ -59,7 +60,7 @@ def hf_records(name, dataset_id, split, max_samples, seed, split_given=True):
         else:
             stream = datasets.load_dataset(dataset_id, split=split, streaming=True)
     except (ValueError, FileNotFoundError) as e:  # unknown split, empty folder, no such dataset
-        raise SystemExit(f"error: {where}: {str(e).splitlines()[0][:300]}") from None
+        raise UsageError(f"{where}: {str(e).splitlines()[0][:300]}") from None
     column = _image_column(stream, where)
     stream = stream.cast_column(column, datasets.Image(decode=False))
     # The position in the unshuffled stream is the sample's identity (stable across seeds).

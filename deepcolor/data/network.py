@@ -10,6 +10,8 @@ import socket
 import threading
 import urllib.parse
 
+from deepcolor.errors import UsageError
+
 TIMEOUT_S = 5.0
 OFFLINE_ALTERNATIVE = ("offline, use a local copy instead: folder:PATH (any image folder) or shards:PATH "
                        "(made by datasets_prep/make_shards.py on a machine with network)")
@@ -43,4 +45,4 @@ def require_network(url, dataset, local_hint=""):
         return
     host = urllib.parse.urlparse(url if "://" in url else "https://" + url).hostname
     hint = f"{local_hint}; or " if local_hint else ""
-    raise SystemExit(f"error: {dataset}: cannot reach {host} (no network?); {hint}{OFFLINE_ALTERNATIVE}")
+    raise UsageError(f"{dataset}: cannot reach {host} (no network?); {hint}{OFFLINE_ALTERNATIVE}")

@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import os
 
+from deepcolor.errors import UsageError
 from deepcolor.data.images import IMAGE_EXTENSIONS
 
 
@@ -28,7 +29,7 @@ def list_folder(root):
     """All image files under root, sorted by relative path; symlink loops are not followed twice."""
     root = os.path.abspath(os.path.expanduser(root))
     if not os.path.isdir(root):
-        raise SystemExit(f"error: data folder not found: {root}")
+        raise UsageError(f"data folder not found: {root}")
     records, seen_dirs = [], set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         real = os.path.realpath(dirpath)

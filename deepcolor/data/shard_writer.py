@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+from deepcolor.errors import UsageError
 from deepcolor.data.shards import FORMAT, MANIFEST, SETTINGS, _write_json, read_manifest, sha256_file, shard_name
 
 
@@ -73,7 +74,7 @@ def write_shards(out, settings, command="", overwrite=False, log=None):
         if manifest["settings"] != settings:
             changed = ", ".join(f"{k}: {manifest['settings'].get(k)!r} -> {settings[k]!r}"
                                 for k in SETTINGS if manifest["settings"].get(k) != settings[k])
-            raise SystemExit(f"error: {out} holds shards made with other settings ({changed}); "
+            raise UsageError(f"{out} holds shards made with other settings ({changed}); "
                              f"use another --out or --overwrite")
         if manifest.get("complete") and all(_intact(out, shard) for shard in manifest["shards"]):
             log(f"{out}: already complete and intact ({manifest['images']} images in "

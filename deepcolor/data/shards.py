@@ -15,6 +15,8 @@ import json
 import os
 import sys
 
+from deepcolor.errors import UsageError
+
 FORMAT = "deepcolor-shards/1"
 MANIFEST = "manifest.json"
 SETTINGS = ("data", "max_samples", "seed", "image_size", "resize", "quality", "shard_size", "max_pixels")
@@ -42,14 +44,14 @@ def _write_json(path, payload):
 def read_manifest(folder):
     path = os.path.join(folder, MANIFEST)
     if not os.path.isfile(path):
-        raise SystemExit(f"error: shards:{folder}: no {MANIFEST} (not a folder made by datasets_prep/make_shards.py)")
+        raise UsageError(f"shards:{folder}: no {MANIFEST} (not a folder made by datasets_prep/make_shards.py)")
     try:
         with open(path) as f:
             manifest = json.load(f)
     except (OSError, ValueError) as e:
-        raise SystemExit(f"error: {path}: unreadable manifest ({e})") from None
+        raise UsageError(f"{path}: unreadable manifest ({e})") from None
     if manifest.get("format") != FORMAT:
-        raise SystemExit(f"error: {path}: format {manifest.get('format')!r}, expected {FORMAT!r}")
+        raise UsageError(f"{path}: format {manifest.get('format')!r}, expected {FORMAT!r}")
     return manifest
 
 

@@ -26,6 +26,7 @@ import os
 
 import numpy as np
 
+from deepcolor.errors import UsageError
 from deepcolor.data.records import Record, list_folder, subsample  # noqa: F401 (Record: re-exported)
 
 
@@ -130,7 +131,7 @@ def resolve_source(spec, max_samples=0, seed=0):
             return coco_records(source, split, max_samples, seed)
         from deepcolor.data.hf import hf_records
         return hf_records(name, source, split, max_samples, seed, split_given="@" in spec.rsplit("/", 1)[-1])
-    raise SystemExit(f"error: unknown --data source {spec!r}; use one of: {SOURCES_HELP}")
+    raise UsageError(f"unknown --data source {spec!r}; use one of: {SOURCES_HELP}")
 
 
 def part_name(spec):
@@ -143,7 +144,7 @@ def combined_records(specs, seed):
     """Records of every part, ids prefixed with the part's name (unique: a/x.jpg, b/x.jpg)."""
     names = [part_name(s) for s in specs]
     if len(set(names)) != len(names):
-        raise SystemExit(f"error: --data {'+'.join(specs)}: two parts have the same name ({', '.join(names)})")
+        raise UsageError(f"--data {'+'.join(specs)}: two parts have the same name ({', '.join(names)})")
     records = []
     for spec, name in zip(specs, names):
         records += [dataclasses.replace(r, id=f"{name}/{r.id}", group=f"{name}/{r.group}")
@@ -158,7 +159,7 @@ def mix_records(parts, max_samples, seed):
     per_source = max_samples or HUB_DEFAULT_SAMPLES
     names = [part_name(p) for p in parts]
     if len(set(names)) != len(names):
-        raise SystemExit(f"error: --data deepcolor_mix:{'+'.join(parts)}: two parts have the same name ({', '.join(names)})")
+        raise UsageError(f"--data deepcolor_mix:{'+'.join(parts)}: two parts have the same name ({', '.join(names)})")
     records = []
     for spec, name in zip(parts, names):
         part = resolve_source(spec, per_source, seed)

@@ -4,6 +4,8 @@ import hashlib
 import json
 import os
 
+from deepcolor.errors import UsageError
+
 SPLITS = ("train", "val", "test")
 
 
@@ -13,11 +15,11 @@ def parse_fractions(text):
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:
-        raise SystemExit(f"error: --split {text!r}: expected three numbers like 0.8,0.1,0.1 or 5000,500,1000") from None
+        raise UsageError(f"--split {text!r}: expected three numbers like 0.8,0.1,0.1 or 5000,500,1000") from None
     if len(values) == 3 and min(values) >= 0 and sum(values) > 1 + 1e-6 and all(v.is_integer() for v in values):
         return tuple(int(v) for v in values)
     if len(values) != 3 or min(values) < 0 or abs(sum(values) - 1.0) > 1e-6:
-        raise SystemExit(f"error: --split {text!r}: need three fractions (train,val,test) summing to 1, "
+        raise UsageError(f"--split {text!r}: need three fractions (train,val,test) summing to 1, "
                          f"or three whole counts")
     return values
 

@@ -14,6 +14,7 @@ module's `smoke(row_config, config)` says how its rows shrink for --smoke (big_v
 import dataclasses
 import importlib
 
+from deepcolor.errors import UsageError
 from deepcolor.config import TrainConfig
 
 MODULES = ("s002_deepcolor", "s004_koalarization", "s000_hwang_zhou", "s001_color_biased", "s003_mlp")
@@ -145,7 +146,7 @@ def get_experiment(name):
     if name not in experiments:
         close = [n for n in experiments if name.lower() in n.lower()]
         hint = f"; did you mean {', '.join(close[:5])}?" if close else "; see --list-experiments"
-        raise SystemExit(f"error: unknown --experiment {name!r}{hint}")
+        raise UsageError(f"unknown --experiment {name!r}{hint}")
     return experiments[name]
 
 

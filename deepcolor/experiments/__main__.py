@@ -8,6 +8,7 @@ process: the check CI runs on every config.
 
 import argparse
 
+from deepcolor.errors import DeepColorError
 from deepcolor.runs import prog_name, run_cli
 import os
 import sys
@@ -59,7 +60,9 @@ def smoke(names, out, export=True, log=print):
                     tf.config.run_functions_eagerly(False)
                 if code:
                     raise RuntimeError(f"{step.__module__} exited with {code}")
-        except SystemExit as e:
+        except DeepColorError as e:
+            error = f"error: {e}"
+        except SystemExit as e:  # argparse's own exit on a malformed command line
             error = f"exit {e.code}" if not isinstance(e.code, str) else e.code
         except Exception as e:  # keep going: report every broken config, not only the first
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}"

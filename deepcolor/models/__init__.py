@@ -6,6 +6,7 @@ in the encoding's range, so one pipeline, training loop, evaluation and export s
 
 import dataclasses
 
+from deepcolor.errors import UsageError
 from deepcolor.encodings import get_encoding
 from deepcolor.experiments import report_title
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
@@ -69,7 +70,7 @@ def _resnet18(size, encoding, **options):
 
 def _widths(table, hidden_layers, arch):
     if hidden_layers not in table:
-        raise SystemExit(f"error: {arch}: hidden_layers must be one of {sorted(table)}")
+        raise UsageError(f"{arch}: hidden_layers must be one of {sorted(table)}")
     return table[hidden_layers]
 
 
@@ -107,7 +108,7 @@ def get_arch(name):
     try:
         return ARCHS[name]
     except KeyError:
-        raise SystemExit(f"error: unknown --arch {name!r}; known: {', '.join(ARCHS)}") from None
+        raise UsageError(f"unknown --arch {name!r}; known: {', '.join(ARCHS)}") from None
 
 
 def pretrained_part(arch, options):
@@ -134,7 +135,7 @@ def build_model(arch, image_size, encoding=None, weights="none", **options):
         from deepcolor.models.resnet18_stem import load_torchvision_stem
         load_torchvision_stem(model, weights)
     elif arch == "resnet18" and weights == "imagenet":
-        raise SystemExit("error: resnet18: keras.applications has no ResNet-18, so --weights imagenet cannot be "
+        raise UsageError("resnet18: keras.applications has no ResNet-18, so --weights imagenet cannot be "
                          "downloaded; pass --weights resnet18.npz (torchvision's state_dict, see "
                          "deepcolor/models/resnet18_stem.py) or --weights none")
     return model

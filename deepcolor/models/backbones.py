@@ -12,6 +12,7 @@ import os
 import keras
 from keras import layers, ops
 
+from deepcolor.errors import UsageError
 from deepcolor.data.network import reachable
 
 WEIGHTS_HOST = "https://storage.googleapis.com"  # where keras.applications fetches weights
@@ -54,13 +55,13 @@ def keras_weights_argument(weights, backbone):
         cache = os.path.join(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")), "models")
         if glob.glob(os.path.join(cache, prefix + "*")) or reachable(WEIGHTS_HOST):
             return "imagenet"
-        raise SystemExit(
-            f"error: --weights imagenet: the {backbone} ImageNet weights are not in {cache} and "
+        raise UsageError(
+            f"--weights imagenet: the {backbone} ImageNet weights are not in {cache} and "
             f"{WEIGHTS_HOST} cannot be reached (no network?); pass a local Keras weights file with "
             f"--weights PATH (e.g. a copy of {cache}/{prefix}...h5 from a machine with network) or --weights none")
     path = os.path.abspath(os.path.expanduser(weights))
     if not os.path.isfile(path):
-        raise SystemExit(f"error: --weights {weights}: no such file (use imagenet, none or a Keras weights file)")
+        raise UsageError(f"--weights {weights}: no such file (use imagenet, none or a Keras weights file)")
     return path
 
 
@@ -76,7 +77,7 @@ def build_backbone(backbone, input_shape, weights=None, **kwargs):
         if weights in (None, "imagenet"):
             raise
         first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise SystemExit(f"error: --weights {weights}: not {backbone} weights for this layout ({first})") from None
+        raise UsageError(f"--weights {weights}: not {backbone} weights for this layout ({first})") from None
 
 
 @keras.saving.register_keras_serializable(package="deepcolor")

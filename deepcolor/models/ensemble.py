@@ -4,6 +4,8 @@ members' predictions. Members keep their own weights; the ensemble has none to t
 import keras
 from keras import layers, ops
 
+from deepcolor.errors import UsageError
+
 
 @keras.saving.register_keras_serializable(package="deepcolor")
 class WeightedMean(layers.Layer):
@@ -27,9 +29,9 @@ def build_ensemble(members, weights=None, name="ensemble"):
     """members: loaded Keras models with the same input and output shapes."""
     shapes = {(m.input_shape, m.output_shape) for m in members}
     if len(shapes) != 1:
-        raise SystemExit(f"error: ensemble members differ in input/output shapes: {sorted(map(str, shapes))}")
+        raise UsageError(f"ensemble members differ in input/output shapes: {sorted(map(str, shapes))}")
     if weights is not None and len(weights) != len(members):
-        raise SystemExit(f"error: {len(weights)} ensemble weights for {len(members)} members")
+        raise UsageError(f"{len(weights)} ensemble weights for {len(members)} members")
     inputs = keras.Input(shape=members[0].input_shape[1:], name="gray")
     for i, member in enumerate(members):
         member.name = f"member{i + 1}_{member.name}"  # unique layer names inside the ensemble

@@ -13,6 +13,7 @@ layer1 148,480, layer2 230,912 + 295,936) + decoder 278,498 (148,096 + 74,048 + 
 import keras
 from keras import layers
 
+from deepcolor.errors import UsageError
 from deepcolor.models import fast_layers
 from deepcolor.models.base import ColorizerModel
 
@@ -99,7 +100,7 @@ def load_torchvision_stem(model, path):
     try:
         arrays = np.load(path)
     except (OSError, ValueError) as e:
-        raise SystemExit(f"error: --weights {path}: not an .npz of torchvision's resnet18 state_dict ({e})") from None
+        raise UsageError(f"--weights {path}: not an .npz of torchvision's resnet18 state_dict ({e})") from None
     for ours, theirs in _torch_names().items():
         layer = model.get_layer(ours)
         try:
@@ -112,7 +113,7 @@ def load_torchvision_stem(model, path):
                 layer.set_weights([arrays[f"{theirs}.weight"], arrays[f"{theirs}.bias"],
                                    arrays[f"{theirs}.running_mean"], arrays[f"{theirs}.running_var"]])
         except KeyError as e:
-            raise SystemExit(f"error: --weights {path}: missing {e.args[0]} (not a torchvision resnet18 state_dict)") from None
+            raise UsageError(f"--weights {path}: missing {e.args[0]} (not a torchvision resnet18 state_dict)") from None
         except ValueError as e:
-            raise SystemExit(f"error: --weights {path}: {theirs} has the wrong shape ({e})") from None
+            raise UsageError(f"--weights {path}: {theirs} has the wrong shape ({e})") from None
     return model
