@@ -18,7 +18,7 @@ from deepcolor.data.images import DEFAULT_MAX_PIXELS
 COLUMNS = [("mse_target", "MSE (target space)", "{:.5f}"), ("psnr", "PSNR dB", "{:.2f}"),
            ("ssim", "SSIM", "{:.4f}"), ("colorfulness", "CF", "{:.2f}"),
            ("delta_colorfulness", "ΔCF", "{:.2f}"), ("auc_ab", "AuC ab", "{:.4f}"),
-           ("psnr_raw_output", "PSNR raw output dB", "{:.2f}")]
+           ("psnr_raw_output", "PSNR raw output dB", "{:.2f}"), ("neutral_chroma", "neutral chroma", "{:.2f}")]
 
 
 def build_parser():
@@ -40,6 +40,12 @@ def build_parser():
     p.add_argument("--border", type=float, default=None,
                    help="mirrored margin around the photo, as a fraction of the model's size (see "
                         "deepcolor/inference.py; default: the run's setting, else 0)")
+    p.add_argument("--compare", action="append", default=[], metavar="NAME=MODEL",
+                   help="also colorize the same images with this model (a preset name, preset folder, run "
+                        "directory or .keras file; its own size and decoding), one row NAME each, beside this "
+                        "run's; repeat for more (default: none)")
+    p.add_argument("--per-source", action="store_true",
+                   help="also one table per source folder of a SPEC+SPEC data source (default: off)")
     p.add_argument("--out", default=None, help="output folder (default: RUN/eval)")
     add_debug_flag(p)
     return p
@@ -55,9 +61,21 @@ def format_table(rows, columns=COLUMNS):
     return "\n".join(lines)
 
 
+def source_labels(data_spec, infos):
+    """Each image's source folder name, for a SPEC+SPEC source of folders (else one label, "all")."""
+    roots = [os.path.abspath(part[len("folder:"):]) for part in data_spec.split("+") if part.startswith("folder:")]
+    labels = []
+    for info in infos:
+        path = os.path.abspath(info.path)
+        labels.append(next((os.path.basename(r) for r in roots if path.startswith(r + os.sep)), "all"))
+    return labels
+
+
 def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, batch_size=16,
              samples=6, max_pixels=DEFAULT_MAX_PIXELS, out=None, temperature=None, border=None,
-             prior_exponent=None, render_size=None):
+             prior_exponent=None, render_size=None, compare=(), per_source=False):
+    """compare: [(name, model source)] colorized on the same images, a row each; per_source: a table
+    per source folder too."""
     import numpy as np
     import tensorflow as tf
     from deepcolor import plots, runs
@@ -108,24 +126,34 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
                 colorize_uint8(render_model, encoding, rgb_metric, render, resize, border, decoding),
                 gray_uint8(encoding, rgb_metric))
 
-    ours, gray = ColorizationMetrics(), ColorizationMetrics()
-    grid = ([], [], [])
-    started = time.time()
+    others = {name: load(source).colorizer() for name, source in compare}  # each with its own decoding
+    ours_name = f"{s['arch']} ({os.path.basename(model_path)})"
+    names = [*others, ours_name, "gray baseline (zero chroma)"]
+    labels = source_labels(data or s["data"], infos) if per_source else ["all"] * len(infos)
+    metrics = {(name, label): ColorizationMetrics() for name in names for label in {"all", *labels}}
+    grid = [[] for _ in range(len(others) + 3)]
+    started, seen = time.time(), 0
     dataset = resized_images(infos, (size, metric_size), resize).batch(batch_size).prefetch(2)
     for rgb_model, rgb_metric in dataset:
         prediction, target, gray_target, colorized, grayed = step(rgb_model, rgb_metric)
-        ours.update_target(prediction, target)
-        gray.update_target(gray_target, target)
-        ours.update_srgb(colorized, rgb_metric)
-        gray.update_srgb(grayed, rgb_metric)
+        outputs = {**{name: tf.constant(c(rgb_metric.numpy())) for name, c in others.items()},
+                   ours_name: colorized, names[-1]: grayed}
+        batch_labels = labels[seen:seen + int(rgb_model.shape[0])]
+        seen += len(batch_labels)
+        for label in {"all", *batch_labels}:
+            index = [k for k, l in enumerate(batch_labels) if label in ("all", l)]
+            for name, images in outputs.items():
+                metrics[name, label].update_srgb(tf.gather(images, index), tf.gather(rgb_metric, index))
+        metrics[ours_name, "all"].update_target(prediction, target)
+        metrics[names[-1], "all"].update_target(gray_target, target)
         if isinstance(encoding, Rgb01):  # RGB-output models: also the seeds' raw-output PSNR
-            ours.update_raw(to_uint8(encoding.to_rgb01(prediction)), rgb_model)
-            gray.update_raw(gray_uint8(encoding, rgb_model), rgb_model)
-        for column, images in zip(grid, (grayed, colorized, rgb_metric)):
-            column.extend(list(images.numpy()[: max(0, samples - len(column))]))
+            metrics[ours_name, "all"].update_raw(to_uint8(encoding.to_rgb01(prediction)), rgb_model)
+            metrics[names[-1], "all"].update_raw(gray_uint8(encoding, rgb_model), rgb_model)
+        columns = (grayed, *[outputs[n] for n in others], colorized, rgb_metric)
+        for column, images in zip(grid, columns):
+            column.extend(list(np.asarray(images)[: max(0, samples - len(column))]))
 
-    rows = {f"{s['arch']} ({os.path.basename(model_path)})": ours.result(),
-            "gray baseline (zero chroma)": gray.result()}
+    rows = {name: metrics[name, "all"].result() for name in names}
     result = {
         "run": run_dir, "checkpoint": model_path, "arch": s["arch"], "encoding": s["encoding"],
         "data": data or s["data"], "split": split, "image_size": size, "metric_size": metric_size,
@@ -135,6 +163,15 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         "command": runs.command_line("deepcolor.evaluate"),
     }
     table = format_table(rows)
+    if per_source:
+        result["per_source"] = {}
+        for label in sorted(set(labels)):
+            count = labels.count(label)
+            result["per_source"][label] = {name: metrics[name, label].result() for name in names}
+            table += (f"\n\n{label} ({count} images):\n\n"
+                      + format_table(result["per_source"][label], [c for c in COLUMNS if c[0] != "mse_target"]))
+    if compare:
+        result["compare"] = dict(compare)
     if s.get("experiment"):
         from deepcolor.experiments import paper_line
         result["paper"] = paper_line(s["experiment"], list(rows.values())[0])
@@ -147,11 +184,22 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         "model's own RGB output against the truth at the model size, as report 002 measured it.", "",
         table, "", f"Command: `{result['command']}`", ""]))
     if grid[0]:
-        plots.sample_grid([np.stack(c) for c in grid], os.path.join(out, "samples.png"))
+        plots.sample_grid([np.stack(c) for c in grid], os.path.join(out, "samples.png"),
+                          titles=("gray input", *others, s["arch"] if others else "colorized", "ground truth"))
     history = runs.read_history(run_dir)
     if history:
         plots.loss_curves(history, os.path.join(out, "loss_curve.png"), title=f"{s['arch']}: {run_dir}")
     return result, table
+
+
+def parse_compare(values):
+    pairs = []
+    for value in values:
+        name, sep, source = value.partition("=")
+        if not sep or not name or not source:
+            raise UsageError(f"--compare {value!r}: expected NAME=MODEL, e.g. v1=default_v1")
+        pairs.append((name, source))
+    return pairs
 
 
 def main(argv=None):
@@ -160,7 +208,7 @@ def main(argv=None):
         raise UsageError("--batch-size and --metric-size must be positive")
     result, table = evaluate(args.run, args.data, args.split, args.which, args.metric_size,
                              args.batch_size, args.samples, args.max_pixels, args.out, args.temperature, args.border,
-                             args.prior_exponent, args.render_size)
+                             args.prior_exponent, args.render_size, parse_compare(args.compare), args.per_source)
     print(table)
     print(f"wrote {args.out or os.path.join(args.run, 'eval')} ({result['images']} images, "
           f"{len(result['skipped_files'])} skipped, {result['seconds']:.1f} s)")

@@ -7,6 +7,8 @@
   DDColor / CT2 compute it; dCF = |mean CF of the colorized set - mean CF of the ground truth|.
 - AuC of the per-pixel ab error (Zhang et al. 2016): the share of pixels whose Euclidean ab error
   is <= t, for integer t in 0..150, averaged over t (so 1.0 is perfect).
+- Neutral chroma (ours): the mean Lab chroma sqrt(a² + b²) a colorization puts on the pixels whose true
+  chroma is below 5 (white walls, gray roads, clouds): how much colour is invented where there is none.
 """
 
 import numpy as np
@@ -15,6 +17,19 @@ import tensorflow as tf
 from deepcolor import color
 
 AUC_MAX_THRESHOLD = 150
+NEUTRAL_CHROMA = 5.0  # Lab chroma below which a true pixel counts as neutral (about one JND is 2.3)
+
+
+def lab_chroma(rgb_uint8):
+    lab = color.rgb_to_lab(tf.cast(rgb_uint8, tf.float32) / 255.0)
+    return tf.sqrt(tf.reduce_sum(tf.square(lab[..., 1:]), -1))
+
+
+def neutral_chroma_sum(pred_uint8, true_uint8):
+    """(sum of the predicted chroma over the truly neutral pixels, their count)."""
+    neutral = lab_chroma(true_uint8) < NEUTRAL_CHROMA
+    predicted = tf.boolean_mask(lab_chroma(pred_uint8), neutral)
+    return float(tf.reduce_sum(tf.cast(predicted, tf.float64))), int(tf.size(predicted))
 
 
 def colorfulness(rgb_uint8):
@@ -54,6 +69,7 @@ class ColorizationMetrics:
         self.values = 0
         self.psnr, self.ssim, self.cf_pred, self.cf_true, self.psnr_raw = [], [], [], [], []
         self.histogram = np.zeros(AUC_MAX_THRESHOLD + 2, np.int64)
+        self.neutral_sum, self.neutral_pixels = 0.0, 0
 
     def update_target(self, prediction, target):
         diff = tf.cast(prediction, tf.float64) - tf.cast(target, tf.float64)
@@ -69,6 +85,8 @@ class ColorizationMetrics:
         self.cf_pred += list(colorfulness(pred_uint8).numpy())
         self.cf_true += list(colorfulness(true_uint8).numpy())
         self.histogram += ab_error_histogram(pred_uint8, true_uint8).numpy()
+        total, count = neutral_chroma_sum(pred_uint8, true_uint8)
+        self.neutral_sum, self.neutral_pixels = self.neutral_sum + total, self.neutral_pixels + count
 
     def update_raw(self, raw_uint8, true_uint8):
         """PSNR of a model's raw RGB output (the way report 002 measured it), when it has one."""
@@ -88,4 +106,5 @@ class ColorizationMetrics:
             "delta_colorfulness": abs(cf_pred - cf_true) if self.psnr else None,
             "auc_ab": auc_from_histogram(self.histogram) if self.psnr else None,
             "psnr_raw_output": mean(self.psnr_raw),
+            "neutral_chroma": self.neutral_sum / self.neutral_pixels if self.neutral_pixels else None,
         }

@@ -112,6 +112,26 @@ def test_evaluate_writes_table_with_gray_baseline_grid_and_curve(run_dir, tmp_pa
         assert Image.open(os.path.join(out, png)).size[0] > 200
 
 
+def test_evaluate_compares_models_on_the_same_images_per_source_folder(run_dir, tmp_path):
+    from skimage import data
+    for folder, photos in (("first", (data.coffee(), data.chelsea())), ("second", (data.astronaut(),))):
+        for k, photo in enumerate(photos):
+            images.write(str(tmp_path / folder / f"{k}.png"), photo)
+    out = tmp_path / "eval"
+    spec = f"folder:{tmp_path / 'first'}+folder:{tmp_path / 'second'}"
+    proc = run_module("deepcolor.evaluate", "--run", run_dir, "--data", spec, "--split", "all", "--compare",
+                      "shipped=default", "--per-source", "--samples", "2", "--out", out)
+    result = json.load(open(out / "metrics.json"))
+    assert list(result["rows"]) == ["shipped", "unet (best.keras)", "gray baseline (zero chroma)"]
+    assert {k: v["shipped"]["images"] for k, v in result["per_source"].items()} == {"first": 2, "second": 1}
+    gray = result["rows"]["gray baseline (zero chroma)"]
+    assert gray["neutral_chroma"] < 0.5 < result["rows"]["shipped"]["neutral_chroma"]
+    assert "first (2 images):" in proc.stdout and "| shipped | 3 |" in proc.stdout
+    assert Image.open(out / "samples.png").size[0] > 400  # gray, shipped, unet, truth
+    bad = run_module("deepcolor.evaluate", "--run", run_dir, "--compare", "nomodel", check=False)
+    assert bad.returncode == 2 and "expected NAME=MODEL" in bad.stderr
+
+
 def test_savedmodel_in_a_fresh_process_matches_the_python_path(run_dir, exported, tmp_path):
     from deepcolor.api import load
     inputs = {"rgb": images.photo(37, 53, seed=3), "gray": images.photo(64, 40, seed=4)[..., :1],
