@@ -44,6 +44,8 @@ def build_parser():
                    help="also colorize the same images with this model (a preset name, preset folder, run "
                         "directory or .keras file; its own size and decoding), one row NAME each, beside this "
                         "run's; repeat for more (default: none)")
+    p.add_argument("--label", default=None,
+                   help="this run's row name in the tables and grid (default: ARCH (CHECKPOINT))")
     p.add_argument("--per-source", action="store_true",
                    help="also one table per source folder of a SPEC+SPEC data source (default: off)")
     p.add_argument("--out", default=None, help="output folder (default: RUN/eval)")
@@ -73,7 +75,7 @@ def source_labels(data_spec, infos):
 
 def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, batch_size=16,
              samples=6, max_pixels=DEFAULT_MAX_PIXELS, out=None, temperature=None, border=None,
-             prior_exponent=None, render_size=None, compare=(), per_source=False):
+             prior_exponent=None, render_size=None, compare=(), per_source=False, label=None):
     """compare: [(name, model source)] colorized on the same images, a row each; per_source: a table
     per source folder too."""
     import numpy as np
@@ -127,7 +129,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
                 gray_uint8(encoding, rgb_metric))
 
     others = {name: load(source).colorizer() for name, source in compare}  # each with its own decoding
-    ours_name = f"{s['arch']} ({os.path.basename(model_path)})"
+    ours_name = label or f"{s['arch']} ({os.path.basename(model_path)})"
     names = [*others, ours_name, "gray baseline (zero chroma)"]
     labels = source_labels(data or s["data"], infos) if per_source else ["all"] * len(infos)
     metrics = {(name, label): ColorizationMetrics() for name in names for label in {"all", *labels}}
@@ -185,7 +187,8 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
         table, "", f"Command: `{result['command']}`", ""]))
     if grid[0]:
         plots.sample_grid([np.stack(c) for c in grid], os.path.join(out, "samples.png"),
-                          titles=("gray input", *others, s["arch"] if others else "colorized", "ground truth"))
+                          titles=("gray input", *others, label or (s["arch"] if others else "colorized"),
+                                  "ground truth"))
     history = runs.read_history(run_dir)
     if history:
         plots.loss_curves(history, os.path.join(out, "loss_curve.png"), title=f"{s['arch']}: {run_dir}")
@@ -208,7 +211,8 @@ def main(argv=None):
         raise UsageError("--batch-size and --metric-size must be positive")
     result, table = evaluate(args.run, args.data, args.split, args.which, args.metric_size,
                              args.batch_size, args.samples, args.max_pixels, args.out, args.temperature, args.border,
-                             args.prior_exponent, args.render_size, parse_compare(args.compare), args.per_source)
+                             args.prior_exponent, args.render_size, parse_compare(args.compare), args.per_source,
+                             args.label)
     print(table)
     print(f"wrote {args.out or os.path.join(args.run, 'eval')} ({result['images']} images, "
           f"{len(result['skipped_files'])} skipped, {result['seconds']:.1f} s)")

@@ -33,9 +33,13 @@ def test_the_default_model_ships_inside_the_package_small_with_its_card(model):
     size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
     assert size < 20 * 2**20
     card = open(os.path.join(folder, "README.md"), encoding="utf-8").read()
-    for needed in ("gray baseline", "Command", "Training time", "Known failure modes", "Licen"):
+    for needed in ("gray baseline", "Command", "Training time", "Known failure modes", "Licen",
+                   "EfficientNet-Lite", "v1"):
         assert needed in card, needed
     assert model.encoding == "ab_bins" and model.can_sample
+    # The first default model stays loadable by name, so figures made with it reproduce.
+    v1 = deepcolor.load("v1")
+    assert v1.encoding == "ab_bins" and v1.keras_model.count_params() != model.keras_model.count_params()
 
 
 def test_colorize_keeps_any_size_and_the_lightness_and_adds_colour(model, photo):

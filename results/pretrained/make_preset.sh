@@ -13,7 +13,7 @@ print(d['temperature'], d['prior_exponent'])")
 
 $PY -m deepcolor.evaluate --run "$RUN" --split test --temperature "$T" --prior-exponent "$E" --samples 16 \
     --out results/pretrained/test
-$PY -m deepcolor.pretrained --run "$RUN" --name default --temperature "$T" --prior-exponent "$E" \
+$PY -m deepcolor.pretrained --run "$RUN" --name v1 --temperature "$T" --prior-exponent "$E" \
     --eval results/pretrained/test/metrics.json \
     --compare results/pretrained/reasoning.md results/pretrained/compare.md results/pretrained/tuning_header.md results/pretrained/tuning.md \
     --notes results/pretrained/failure_modes.md --samples-image ../../../results/pretrained/test/samples.png
