@@ -11,9 +11,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import deepcolor  # noqa: E402
+import deepcolor.runs  # noqa: E402
 
-deepcolor.import_tensorflow_quietly()  # a command line: TensorFlow's start-up chatter stays hidden
+deepcolor.runs.import_tensorflow_quietly()  # a command line: TensorFlow's start-up chatter stays hidden
 
 from deepcolor.data.images import DEFAULT_MAX_PIXELS  # noqa: E402
 from deepcolor.image_ops import RESIZE_MODES  # noqa: E402

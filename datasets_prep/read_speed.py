@@ -12,9 +12,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import deepcolor  # noqa: E402
+import deepcolor.runs  # noqa: E402
 
-deepcolor.import_tensorflow_quietly()  # a command line: TensorFlow's start-up chatter stays hidden
+deepcolor.runs.import_tensorflow_quietly()  # a command line: TensorFlow's start-up chatter stays hidden
 
 
 def main(argv):

@@ -77,8 +77,9 @@ class ColorizationModel:
         resized.set_weights(self.keras_model.get_weights())
         return resized
 
-    def colorize(self, image, samples=None, seed=0, temperature=None, render_size=None, prior_exponent=None,
-                 max_pixels=None):
+    def colorize(self, image, samples: "int | None" = None, seed: int = 0, temperature: "float | None" = None,
+                 render_size: "int | None" = None, prior_exponent: "float | None" = None,
+                 max_pixels: "int | None" = None) -> "np.ndarray | list":
         """Colorizes one image: a path, a PIL image or a uint8 array ([H, W], [H, W, 1|2|3|4]).
 
         Returns uint8 [H, W, 3] with the input's size and lightness; with `samples=N`, a list of N
@@ -166,8 +167,8 @@ def _infer_encoding(model):
 def load(source: "str | os.PathLike | None" = None, which: str = "best") -> "ColorizationModel":
     """A ColorizationModel from a preset name (default: "default"), a preset folder, a run directory,
     a `.keras` file or a SavedModel folder. `which`: a run's "best" or "last" checkpoint."""
-    from deepcolor import import_tensorflow_quietly, pretrained, runs
-    import_tensorflow_quietly()  # its start-up chatter only with DEEPCOLOR_VERBOSE_IMPORT=1
+    from deepcolor import pretrained, runs
+    runs.import_tensorflow_quietly()  # its start-up chatter only with DEEPCOLOR_VERBOSE_IMPORT=1
     source = DEFAULT_MODEL if source is None else os.fspath(source)
     if source in pretrained.preset_names() or pretrained.is_preset_dir(source):
         keras_model, preset, folder = pretrained.read_preset(source)

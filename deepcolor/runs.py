@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 
 PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "scikit-image", "tensorflow-datasets",
             "datasets", "fiftyone", "matplotlib")
@@ -137,6 +138,35 @@ def add_debug_flag(parser):
                         help="show the full traceback of an unexpected error (default: one line)")
 
 
+def import_tensorflow_quietly():
+    """Imports TensorFlow with file descriptor 2 parked, since its C++ code logs before absl is
+    initialized (where TF_CPP_MIN_LOG_LEVEL cannot reach). If the import fails, what it wrote is
+    shown with the error, so nothing useful is lost. DEEPCOLOR_VERBOSE_IMPORT=1 turns this off."""
+    if "tensorflow" in sys.modules or os.environ.get("DEEPCOLOR_VERBOSE_IMPORT"):
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable fd 2 (some notebooks): import normally
+        import tensorflow  # noqa: F401
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow
+            # The first device query probes CUDA, which logs "failed call to cuInit" on machines
+            # without a GPU; `train` prints the devices it found instead.
+            tensorflow.config.list_physical_devices("GPU")
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 HELP_FLAGS = frozenset(("-h", "--help"))
 
 
@@ -151,7 +181,6 @@ def run_cli(main, argv=None):
     if not HELP_FLAGS.intersection(argv):
         # Real work needs TensorFlow: import it now with its C++ start-up chatter parked (--help
         # needs no TensorFlow, so it answers at once).
-        from deepcolor import import_tensorflow_quietly
         import_tensorflow_quietly()
     try:
         return main(argv)
