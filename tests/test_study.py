@@ -179,7 +179,15 @@ def test_colorize_page_keeps_the_size_and_refuses_bad_uploads(client):
     result = Image.open(io.BytesIO(client.get(small["download"]).content))
     assert result.size == (77, 123)
     assert "exceeds the pixel limit" in bomb_result["error"] and "not a readable image" in text["error"]
+    assert "BytesIO" not in text["error"] and "0x" not in text["error"]  # no Python object in the message
+    download = client.get(small["download"])
+    assert 'filename="small_colorized.png"' in download.headers["content-disposition"]  # the photo's own name
     assert client.post("/api/colorize", data={"samples": "0"}).status_code == 422  # no files at all
+    many = [("files", (f"p{k}.png", photo.getvalue(), "image/png")) for k in range(22)]
+    results = client.post("/api/colorize", files=many, data={"samples": "0"}).json()["results"]
+    assert [r["name"] for r in results] == [f"p{k}.png" for k in range(22)]  # none silently dropped
+    assert all("error" not in r for r in results[:20])
+    assert [r["error"] for r in results[20:]] == ["not colorized: at most 20 photos per upload"] * 2
 
 
 @pytest.mark.timeout(300)

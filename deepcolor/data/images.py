@@ -10,6 +10,7 @@ files (by their missing end marker).
 import dataclasses
 import io
 import os
+import re
 import warnings
 
 import numpy as np
@@ -108,7 +109,9 @@ def scan_image(path, max_pixels=DEFAULT_MAX_PIXELS, data=None):
 
 def _short(e):
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:160]
+    # PIL names an in-memory image by its buffer's repr ("<_io.BytesIO object at 0x...>"), which tells a
+    # user nothing: the message's line already names the file.
+    return re.sub(r" ?<_io\.BytesIO object at 0x[0-9a-f]+>", "", text)[:160]
 
 
 def pil_to_rgb(im):

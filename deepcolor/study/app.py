@@ -13,6 +13,7 @@ import threading
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 MAX_UPLOAD_BYTES = 25 << 20  # per file
+MAX_FILES = 20  # photos colorized per upload; the rest are reported, not dropped
 MAX_UPLOAD_PIXELS = 50_000_000  # refused from the header, before decoding (decompression bombs)
 MAX_RESULTS = 200  # colorize results kept in memory's temp folder; the oldest go first
 
@@ -109,7 +110,7 @@ def make_app(study_folder=None, model=None, colorize_page=True, samples=3):
             from deepcolor.data.images import BadImageError, read_image
             model = get_model()
             out = []
-            for upload in files[:20]:
+            for upload in files[:MAX_FILES]:
                 name = os.path.basename(upload.filename or "upload")
                 data = upload.file.read(MAX_UPLOAD_BYTES + 1)
                 if len(data) > MAX_UPLOAD_BYTES:
@@ -126,6 +127,8 @@ def make_app(study_folder=None, model=None, colorize_page=True, samples=3):
                 gray = np.asarray(Image.fromarray(rgb).convert("L"))
                 Image.fromarray(gray).save(os.path.join(folder, "gray.png"))
                 Image.fromarray(model.colorize(gray)).save(os.path.join(folder, "color.png"))
+                with open(os.path.join(folder, "name.txt"), "w", encoding="utf-8") as f:
+                    f.write(name)  # the download keeps the photo's own name
                 entry = {"name": name, "width": int(rgb.shape[1]), "height": int(rgb.shape[0]),
                          "gray": f"/result/{rid}/gray.png", "color": f"/result/{rid}/color.png",
                          "download": f"/result/{rid}/color.png?download=1", "samples": []}
@@ -137,6 +140,8 @@ def make_app(study_folder=None, model=None, colorize_page=True, samples=3):
                 while len(state["results"]) > MAX_RESULTS:
                     shutil.rmtree(state["results"].pop(0), ignore_errors=True)
                 out.append(entry)
+            out += [{"name": os.path.basename(upload.filename or "upload"),
+                     "error": f"not colorized: at most {MAX_FILES} photos per upload"} for upload in files[MAX_FILES:]]
             return {"results": out, "can_sample": model.can_sample}
 
         @app.get("/result/{rid}/{name}")
@@ -147,8 +152,12 @@ def make_app(study_folder=None, model=None, colorize_page=True, samples=3):
             path = os.path.join(results_dir, rid, name)
             if not os.path.isfile(path):
                 raise HTTPException(404, "not found")
-            return FileResponse(path, media_type="image/png",
-                                filename=f"colorized_{rid}.png" if download else None)
+            filename = None
+            if download:
+                with open(os.path.join(results_dir, rid, "name.txt"), encoding="utf-8") as f:
+                    stem = os.path.splitext(f.read())[0]
+                filename = f"{stem}_{name[:-len('.png')].replace('color', 'colorized')}.png"
+            return FileResponse(path, media_type="image/png", filename=filename)
 
     @app.get("/health")
     def health():
