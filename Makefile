@@ -12,7 +12,7 @@ OLDEST_PINS := tensorflow==2.19.0 keras==3.10.0 numpy==1.26.4 pillow==10.1.0 sci
                matplotlib==3.8.0 tqdm==4.66.1
 OLDEST_TOOLS := pytest==9.2.0 pytest-timeout==2.4.0 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
 
-.PHONY: demo test test-oldest venv
+.PHONY: demo test test-fast test-oldest venv
 
 venv: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -q -n 2 tests   # two workers: much of a smoke run is single-threaded Python
+
+# A developer's quick run: everything but the tests marked heavy (see pytest.ini); CI runs `make test`.
+test-fast: venv
+	$(PY) -m pytest -q -n 2 -m "not heavy" tests
 
 # Colab's stack: installs those versions first, then this checkout with `pip install .` (no extras: the
 # quickstart needs neither [hub] nor Google Drive), and runs the demo, the API tests and the quickstart.

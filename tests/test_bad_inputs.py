@@ -133,6 +133,7 @@ def test_savedmodel_signatures_on_odd_shapes_and_refused_bytes(bad_folder, expor
     assert model.serve_encoded(tf.constant(rotated)).shape == (60, 40, 3)
 
 
+@pytest.mark.heavy
 def test_killed_colorize_leaves_only_complete_outputs(exported, tmp_path):
     src = tmp_path / "many"
     for i in range(120):

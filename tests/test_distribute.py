@@ -52,6 +52,7 @@ def test_mirrored_on_two_cpus_matches_single_device_on_the_same_global_batch():
     assert np.abs(np.array(pred1) - np.array(pred2)).max() < 1e-3
 
 
+@pytest.mark.heavy
 def test_train_cli_with_mirrored_strategy_checkpoints_resumes_and_evaluates(tmp_path):
     args = [*TRAIN_ARGS, "--cpu-devices", "2", "--seed", "1"]
     mirrored, single = tmp_path / "mirrored", tmp_path / "single"
@@ -117,6 +118,7 @@ def run_two_workers(args, out):
     return [stdout for stdout, _ in outputs]
 
 
+@pytest.mark.heavy
 def test_multiworker_on_two_local_processes_matches_one_process_checkpoints_once_and_resumes(tmp_path):
     """Tolerance: per-epoch losses within 0.1 % (relative) of a one-process run on the same global
     batch. Dropout is off and BatchNorm synchronized across the workers, so what is left is the

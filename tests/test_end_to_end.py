@@ -69,6 +69,7 @@ def test_init_from_warm_starts_a_new_run_with_a_cosine_rate(run_dir, tmp_path):
     assert proc.returncode != 0 and "its architecture differs" in proc.stderr
 
 
+@pytest.mark.heavy
 def test_killed_training_resumes_instead_of_restarting(tmp_path):
     out = str(tmp_path / "killed")
     cmd = [sys.executable, "-m", "deepcolor.train", *TRAIN_ARGS, "--epochs", "10", "--out", out]
@@ -192,6 +193,7 @@ def test_colorize_keeps_size_and_lightness_and_never_overwrites(run_dir, exporte
     assert (src / "photo.png").read_bytes() == before
 
 
+@pytest.mark.heavy
 def test_deterministic_run_killed_at_a_random_point_ends_identical(tmp_path):
     """--deterministic + seed: uninterrupted and killed-then-resumed runs give identical results.
 

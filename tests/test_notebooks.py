@@ -58,6 +58,7 @@ def test_notebooks_are_the_generated_ones():
         assert [c.source for c in committed.cells] == [c.source for c in cells], f"{name} is stale: re-run make_notebooks.py"
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(900)
 def test_quickstart_notebook_colorizes_samples_and_trains(tmp_path, monkeypatch):
     monkeypatch.delenv("DEEPCOLOR_PHOTOS", raising=False)  # the bundled photos: seconds, not a folder scan
@@ -70,6 +71,7 @@ def test_quickstart_notebook_colorizes_samples_and_trains(tmp_path, monkeypatch)
     assert (tmp_path / "runs" / "my_unet" / "best.keras").exists()
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("report", sorted(REPORTS))
 def test_report_notebook_replicates_at_smoke_scale_and_shows_the_table(report, tmp_path, monkeypatch):

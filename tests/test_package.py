@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import ROOT
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(600)
 def test_wheel_installs_outside_the_repository_with_command_and_default_model(tmp_path):
     wheels = tmp_path / "wheels"
