@@ -249,7 +249,7 @@ def imagenet_class_ids():
     path = spec and os.path.join(list(spec.submodule_search_locations)[0], "datasets", "imagenet2012", "labels.txt")
     if not path or not os.path.isfile(path):
         raise MissingExtraError("ImageNet class ids come from tensorflow-datasets' imagenet2012 label list, "
-                                "which is not installed: pip install 'deepcolor[pretrained]'")
+                                "which is not installed: pip install tensorflow-datasets (or 'deepcolor[hub]')")
     with open(path, encoding="utf-8") as f:
         ids = [line.strip() for line in f if line.strip()]
     if len(ids) != 1000:
