@@ -10,8 +10,8 @@ keep the input's format family (JPEG -> .jpg, PNG -> .png, TIFF -> .tif, WebP ->
 unless --format says otherwise, and its EXIF (date taken, camera; orientation reset to 1 because the
 pixels are written upright) and ICC colour profile. Each output has exactly its input's size and
 lightness: the model predicts chroma at its own size, which is upsampled and recombined with the
-original full-resolution L. EXIF orientation is applied; an alpha channel is carried over to the
-output (PNG). Inputs are never overwritten; outputs are written atomically (temp file + rename),
+original full-resolution L. EXIF orientation is applied; an alpha channel is carried over to
+outputs that hold one (PNG, TIFF, WebP). Inputs are never overwritten; outputs are written atomically (temp file + rename),
 and outputs that already exist are skipped unless --overwrite, so an interrupted batch can simply
 be re-run. A bad file gets one line naming it and the problem; the batch goes on. Exit code: 0 if
 nothing failed, 1 if some file failed, 2 if the job could not start.
@@ -102,8 +102,8 @@ def plan_outputs(paths, out, fmt="auto"):
             jobs.append((path, os.path.join(out, os.path.splitext(os.path.basename(os.path.normpath(path)))[0])))
         else:
             problems.append((path, "no such file or folder"))
-    jobs = [(src, stem + OUTPUT_FORMATS[format_of(src) if fmt == "auto" else fmt][1],
-             format_of(src) if fmt == "auto" else fmt) for src, stem in jobs]
+    formats = [format_of(src) if fmt == "auto" else fmt for src, _ in jobs]
+    jobs = [(src, stem + OUTPUT_FORMATS[f][1], f) for (src, stem), f in zip(jobs, formats)]
     # Two inputs that would land on one output (a.jpg, a.jpeg) keep their extension in the name.
     counts = {}
     for _, output, _ in jobs:

@@ -109,7 +109,7 @@ def main(argv=None):
     if args.out:
         from deepcolor import runs
         os.makedirs(args.out, exist_ok=True)
-        command = "python -m deepcolor.models.imagenet_check " + " ".join(argv if argv is not None else sys.argv[1:])
+        command = runs.command_line("deepcolor.models.imagenet_check")
         runs.atomic_write_text(os.path.join(args.out, "top1.md"), text + f"\nCommand: `{command}`\n")
         runs.write_json(os.path.join(args.out, "top1.json"), {"results": results, "command": command})
     return 0
