@@ -33,14 +33,15 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -q -n 2 -m "not heavy" tests
 
-# Colab's stack: installs those versions first, then this checkout with `pip install .` (no extras: the
-# quickstart needs neither [hub] nor Google Drive), and runs the demo, the API tests and the quickstart.
+# Colab's stack: installs those versions first, then this checkout with `pip install '.[web]'` (the
+# quickstart shows the colorize page; it needs neither [hub] nor Google Drive), and runs the demo, the
+# API tests and the quickstart.
 test-oldest:
 	@test -n "$(PYTHON_OLDEST)" || (echo "make test-oldest needs Python 3.12 (Colab's): set PYTHON_OLDEST" >&2; exit 2)
 	rm -rf $(OLDEST) && $(PYTHON_OLDEST) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
 	$(OLDEST)/bin/python -m pip install --quiet $(OLDEST_PINS) $(OLDEST_TOOLS)
-	$(OLDEST)/bin/python -m pip install --quiet .
+	$(OLDEST)/bin/python -m pip install --quiet ".[web]"
 	$(OLDEST)/bin/python -c "import importlib.util as u, keras, tensorflow as tf; \
 	  assert (tf.__version__, keras.__version__) == ('2.19.0', '3.10.0'), (tf.__version__, keras.__version__); \
 	  assert not any(u.find_spec(m) for m in ('fiftyone', 'datasets', 'tensorflow_datasets')), 'a hub library'"

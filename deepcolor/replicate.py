@@ -62,13 +62,16 @@ def build_parser():
 # Planning: rows -> unique training configs
 
 
-def scale_overrides(protocol, scale, extra=None):
-    """Train flags set on every row: the protocol's for the scale, then --set's (model options add up)."""
+def scale_overrides(protocol, scale, extra=None, row=None):
+    """Train flags of a row at this scale: the protocol's for every row, then the row's own exceptions
+    (`row_overrides`, e.g. a stand-in row that keeps its ImageNet weights), then --set's. Later values
+    replace earlier ones; model options add up (a later option of the same name wins)."""
     merged = dict(protocol.overrides.get(scale, {}))
-    for key, value in (extra or {}).items():
-        if key == "model_option" and key in merged:
-            value = [*_as_list(merged[key]), *_as_list(value)]
-        merged[key] = value
+    for layer in (protocol.row_overrides.get(scale, {}).get(row, {}), extra or {}):
+        for key, value in layer.items():
+            if key == "model_option" and key in merged:
+                value = [*_as_list(merged[key]), *_as_list(value)]
+            merged[key] = value
     return merged
 
 
@@ -79,7 +82,7 @@ def _as_list(value):
 def row_config(experiment, protocol, scale, extra=None):
     """The row's training config at this scale (what identifies its training run)."""
     config = experiment.smoke_config() if scale == "smoke" else experiment.config
-    return config.override(scale_overrides(protocol, scale, extra))
+    return config.override(scale_overrides(protocol, scale, extra, experiment.name))
 
 
 def config_key(config):
@@ -146,7 +149,7 @@ def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, l
         return done, None
     eager = scale == "smoke"  # two steps: running eagerly beats tracing (see experiments/__main__.py)
     started = time.time()
-    argv = train_argv(name, scale, scale_overrides(protocol, scale, extra), run_dir, seed, member_dirs)
+    argv = train_argv(name, scale, scale_overrides(protocol, scale, extra, name), run_dir, seed, member_dirs)
     error = run_step(train_cli.main, argv, eager)
     if error is None:
         eval_argv = ["--run", run_dir, "--split", protocol.split if scale != "smoke" else "auto",

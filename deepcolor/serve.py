@@ -1,6 +1,7 @@
-"""The colorize page: upload photos in a browser, get them colorized at full resolution.
+"""The colorize page (Gradio): drop photos in a browser, compare before and after, download them
+colorized at full resolution. Needs `pip install "deepcolor[web]"`.
 
-    deepcolor serve                       # the shipped default model, http://127.0.0.1:8000/
+    deepcolor serve                       # the shipped default model, http://127.0.0.1:8000/colorize
     deepcolor serve --model runs/mine --port 8080
 """
 

@@ -119,7 +119,7 @@ def quickstart_notebook():
                           "The default model ships inside the package: no download, no training. A GPU "
                           "runtime is not needed to colorize, and neither is Google Drive. On Colab, set "
                           "`DEEPCOLOR_SOURCE` in the first cell to where DeepColor comes from."),
-        new_code_cell(setup_cell()),
+        new_code_cell(setup_cell("[web]")),
         new_markdown_cell("## Colorize\nAny size; the output keeps the size and the lightness of the input. "
                           "On Colab, upload photos with the file browser (or `google.colab.files.upload()`) "
                           "and list them in `PHOTOS`; the bundled demo photos are used otherwise."),
@@ -146,6 +146,14 @@ def quickstart_notebook():
                       "strip = os.path.join(WORK, 'samples.png')\n"
                       "PILImage.fromarray(np.concatenate(samples, axis=1)).save(strip)\n"
                       "display(Image(strip, width=720))"),
+        new_markdown_cell("## The colorize page, here in the notebook\nThe page `deepcolor serve` gives (Gradio, "
+                          "the `[web]` extra): drop photos on it, drag the before/after line, download each result "
+                          "under its own name. On Colab, Gradio shows it in the cell's output through a public "
+                          "link of its own; `page.close()` stops it."),
+        new_code_cell("from deepcolor.web.colorize_page import launch\n"
+                      "page = launch(model)  # the model loaded above\n"
+                      "import urllib.request\n"
+                      "print('colorize page at', page.local_url, 'answers', urllib.request.urlopen(page.local_url).status)"),
         new_markdown_cell("## Train briefly on your own folder\n`FOLDER` is any folder of photos (on Colab, "
                           "one on Drive). The short run below is a check that training works; for a real "
                           "model raise the epochs and size (`deepcolor train --help`), and on a GPU add "

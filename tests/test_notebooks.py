@@ -8,6 +8,7 @@ export per architecture of the report works.
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -67,6 +68,7 @@ def test_quickstart_notebook_colorizes_samples_and_trains(tmp_path, monkeypatch)
     assert "4 photos colorized" in text
     assert sorted(os.listdir(tmp_path / "colorized")) == ["astronaut.png", "chelsea.png", "coffee.png", "rocket.png"]
     assert (tmp_path / "samples.png").stat().st_size > 10000
+    assert re.search(r"colorize page at http://127\.0\.0\.1:\d+/? answers 200", text)  # the Gradio page, inline
     assert "ColorizationModel(" in text and "(400, 600, 3)" in text  # coffee.png, colorized by the new run
     assert (tmp_path / "runs" / "my_unet" / "best.keras").exists()
 

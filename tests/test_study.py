@@ -1,7 +1,7 @@
-"""The public-acceptance study and the colorize page: the protocol, the statistics, bad input over
-HTTP, 20 concurrent participants on a real server, and both pages in a real headless Chromium."""
+"""The public-acceptance study: the protocol, the statistics, bad input over HTTP, 20 concurrent
+participants on a real server, and the study's and the colorize page in a real headless Chromium
+(the colorize page's own tests: tests/test_colorize_page.py)."""
 
-import io
 import os
 import shutil
 import sqlite3
@@ -73,7 +73,7 @@ def take(client, choose):
 
 @pytest.fixture()
 def client(study_dir):
-    with TestClient(make_app(study_dir, colorize_page=True)) as c:
+    with TestClient(make_app(study_dir, colorize_page=False)) as c:
         c.study_dir = study_dir
         yield c
 
@@ -164,32 +164,6 @@ def test_creating_a_study_names_what_is_wrong(photos, tmp_path, study_dir):
         store.Study(str(tmp_path))
 
 
-def test_colorize_page_keeps_the_size_and_refuses_bad_uploads(client):
-    photo = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (123, 77, 3), dtype=np.uint8)).save(photo, "PNG")
-    bomb = io.BytesIO()
-    Image.new("L", (9000, 9000)).save(bomb, "PNG")  # 81 MP: over the page's limit, refused from the header
-    files = [("files", ("small.png", photo.getvalue(), "image/png")),
-             ("files", ("bomb.png", bomb.getvalue(), "image/png")),
-             ("files", ("text.jpg", b"hello", "image/jpeg"))]
-    response = client.post("/api/colorize", files=files, data={"samples": "3"})
-    assert response.status_code == 200, response.text
-    small, bomb_result, text = response.json()["results"]
-    assert (small["width"], small["height"]) == (77, 123) and len(small["samples"]) == 3
-    result = Image.open(io.BytesIO(client.get(small["download"]).content))
-    assert result.size == (77, 123)
-    assert "exceeds the pixel limit" in bomb_result["error"] and "not a readable image" in text["error"]
-    assert "BytesIO" not in text["error"] and "0x" not in text["error"]  # no Python object in the message
-    download = client.get(small["download"])
-    assert 'filename="small_colorized.png"' in download.headers["content-disposition"]  # the photo's own name
-    assert client.post("/api/colorize", data={"samples": "0"}).status_code == 422  # no files at all
-    many = [("files", (f"p{k}.png", photo.getvalue(), "image/png")) for k in range(22)]
-    results = client.post("/api/colorize", files=many, data={"samples": "0"}).json()["results"]
-    assert [r["name"] for r in results] == [f"p{k}.png" for k in range(22)]  # none silently dropped
-    assert all("error" not in r for r in results[:20])
-    assert [r["error"] for r in results[20:]] == ["not colorized: at most 20 photos per upload"] * 2
-
-
 @pytest.mark.timeout(300)
 def test_twenty_concurrent_participants_over_http_lose_no_answer(study_dir):
     from deepcolor.study.participant import BackgroundServer, crowd
@@ -221,12 +195,14 @@ def test_both_pages_in_a_real_browser(study_dir, photos):
             driver.get(url)  # coming back: told it is done, no second session
             from deepcolor.study.browser import wait_for_state
             assert wait_for_state(driver, ("done", "intro")) == "done"
-            width, height, link = colorize_in_browser(driver, url, str(photos / "coffee.png"))
+            page = colorize_in_browser(driver, url, [str(photos / "coffee.png"), str(photos / "broken.jpg")])
         finally:
             driver.quit()
     assert answered == SETTINGS["practice"] + SETTINGS["trials"]
     rows = s.db.execute("SELECT choice FROM trials WHERE token = ? ORDER BY idx", (token,)).fetchall()
     assert [r[0] for r in rows] == ["left" if k % 3 else "right" for k in range(answered)]
     assert s.db.execute("SELECT finished IS NOT NULL FROM participants WHERE token = ?", (token,)).fetchone()[0]
-    assert (width, height) == Image.open(photos / "coffee.png").size and "download=1" in link
+    # The colorize page (Gradio, mounted beside the study): full size, the photo's own name, bad file named.
+    assert page["sizes"] == [Image.open(photos / "coffee.png").size] and page["downloads"] == ["coffee_colorized.png"]
+    assert "Colorized 1 photo" in page["status"] and "broken.jpg: not a readable image" in page["status"]
     s.close()

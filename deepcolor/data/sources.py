@@ -26,6 +26,7 @@ import os
 
 import numpy as np
 
+from deepcolor import runs
 from deepcolor.errors import UsageError
 from deepcolor.data.records import Record, list_folder, subsample  # noqa: F401 (Record: re-exported)
 
@@ -37,16 +38,12 @@ SAMPLE_PHOTOS = {"astronaut": "train", "rocket": "train", "hubble_deep_field": "
 SAMPLE_TILES = 3  # each photo -> the whole photo + a 3x3 grid of overlapping half-size tiles
 
 
-def _cache_dir():
-    return os.environ.get("DEEPCOLOR_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "deepcolor"))
-
-
 def sample_records():
     """Writes the scikit-image sample photos (and tiles of them) as PNGs once, returns their Records."""
     from PIL import Image
     from skimage import data as skdata
 
-    folder = os.path.join(_cache_dir(), "sample_v1")
+    folder = os.path.join(runs.cache_folder(), "sample_v1")
     records = []
     for name, split in SAMPLE_PHOTOS.items():
         photo = None

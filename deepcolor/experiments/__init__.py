@@ -71,7 +71,10 @@ class Protocol:
     them. continues: per scale, {row: earlier row}: the row's run starts as a copy of the earlier row's
     finished run and trains on to its own epochs (with the same seed and a constant learning rate,
     exactly the longer run). at_paper_scale: what would change with the paper's data and weights.
-    jobs: per scale, trainings run at once (replicate --jobs; default 1)."""
+    jobs: per scale, trainings run at once (replicate --jobs; default 1). row_overrides: per scale,
+    {row: flags} applied over `overrides` for that row only (a stand-in row keeping ImageNet weights
+    where the scale sets --weights none). standin_rows: rows that put a network we have in place of one
+    the paper used but we cannot get (the page shows them in their own section)."""
     metric: str
     metric_label: str
     figure: str
@@ -88,6 +91,8 @@ class Protocol:
     continues: dict = dataclasses.field(default_factory=dict)
     at_paper_scale: tuple = ()
     jobs: dict = dataclasses.field(default_factory=dict)
+    row_overrides: dict = dataclasses.field(default_factory=dict)
+    standin_rows: tuple = ()
 
 
 def seeds_for(protocol, scale, names):

@@ -23,6 +23,10 @@ BASE = config(data=dict(source="places365", image_size=224, split="0.8,0.1,0.1")
               optimizer=dict(name="adam", lr=1e-3, lr_schedule="halve_every_2"), run=dict(epochs=20, batch_size=64))
 
 
+STANDIN_IMAGENET = "koala004_standin_lite0_imagenet"
+STANDIN_RANDOM = "koala004_standin_lite0_random"
+
+
 def _extractor(name, **options):
     return {"options": {"extractor": name, **options}}
 
@@ -39,8 +43,13 @@ def experiments():
         make(PAPER, "koala004_model4_inception_v3_classification", "Model 4: Inception-v3, classification loss",
              BASE.replace(model={**_extractor("inception_v3"), "encoding": "ab_bins", "loss": "cross_entropy"}),
              {"Fig. 6": "their model 4 failed to colorize (the only one)"}),
-        make(PAPER, "koala004_no_extractor", "Control (ours): no extractor, a zero vector",
+        make(PAPER, "koala004_no_extractor", "No extractor, a zero vector (the report ran it: \"far from satisfying\")",
              BASE.replace(model=_extractor("none"))),
+        # Stand-ins (ours): the one ImageNet classifier whose weights can be had offline, in Model 1's place.
+        make(PAPER, STANDIN_IMAGENET, "Stand-in: EfficientNet-Lite0, ImageNet weights",
+             BASE.replace(model=_extractor("efficientnet_lite0"))),
+        make(PAPER, STANDIN_RANDOM, "Stand-in: EfficientNet-Lite0, random weights",
+             BASE.replace(model=_extractor("efficientnet_lite0"))),
     ]
 
 
@@ -55,6 +64,12 @@ CPU = {"image_size": 64, "epochs": 8, "model_option": "extractor_size=75"}
 PROTOCOL = Protocol(
     metric="mse_target", metric_label="test MSE (a, b / 128)", figure="test MSE", split="test", metric_size=224,
     decimals=5, seeds={"smoke": 1, "cpu": 1, "paper": 1},
+    seeded_rows={"cpu": (3, ("koala004_no_extractor", STANDIN_IMAGENET, STANDIN_RANDOM))},
+    # The stand-ins see the photo at Lite0's ImageNet 224 (upsampled from the rows' 64x64, like the
+    # others' 75), the ImageNet one with its weights; both keep everything else of the cpu scale.
+    row_overrides={"cpu": {STANDIN_IMAGENET: {"weights": "imagenet", "model_option": "extractor_size=224"},
+                           STANDIN_RANDOM: {"model_option": "extractor_size=224"}}},
+    standin_rows=(STANDIN_IMAGENET, STANDIN_RANDOM),
     overrides={"cpu": {"data": local_photos("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K"), "weights": "none",
                        "batch_size": 16, "cache_embeddings": True, **CPU}, "paper": {"cache_embeddings": True}},
     env={"cpu": ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")},
@@ -89,5 +104,11 @@ PROTOCOL = Protocol(
               "achieve an excellent performance that is similar to Model 1"),
         Claim("extractor_helps", "(Ours, the control.) Model 1's Inception-v3 vector beats no vector at all.",
               (("koala004_model1_inception_v3", "koala004_no_extractor"),), "(implied: the extractor is the point)"),
+        Claim("standin_imagenet_beats_none", "(Stand-in.) An ImageNet classifier's vector (Lite0 in Model 1's place) "
+              "beats no extractor at all.", ((STANDIN_IMAGENET, "koala004_no_extractor"),),
+              "since the results were far from satisfying, this option was eventually discarded"),
+        Claim("standin_imagenet_beats_random", "(Stand-in.) What helps is ImageNet's knowledge, not the extractor's "
+              "shape: the ImageNet Lite0 beats the same Lite0 with random weights.",
+              ((STANDIN_IMAGENET, STANDIN_RANDOM),), "(implied: a pretrained feature extractor is the method's point)"),
     ),
 )

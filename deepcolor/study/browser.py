@@ -1,5 +1,5 @@
 """Driving the two pages in a real headless browser (Chromium through Selenium): a scripted
-participant clicks through a study, and a photo is uploaded to the colorize page. Used by the
+participant clicks through a study, and photos are dropped on the colorize page (Gradio). Used by the
 browser tests and by results/study/make_example.sh for the screenshots.
 """
 
@@ -78,24 +78,46 @@ def take_study(driver, url, choose=lambda trial_number: "left", screenshots=None
             time.sleep(0.02)
 
 
-def colorize_in_browser(driver, url, photo, screenshots=None):
-    """Uploads `photo` on the colorize page; returns (width, height, download link) of the result."""
+def colorize_in_browser(driver, url, photos, variants=0, screenshots=None, timeout=180):
+    """Drops `photos` (paths) on the colorize page (Gradio, at url/colorize/), sets the variants slider,
+    clicks Colorize and waits for the result. Returns {"status": the page's result text, "sizes":
+    [(width, height)] of the result images as the browser decoded them, "downloads": [file names the
+    download links give], "warnings": [toast texts]}. `screenshots`: a folder for colorize_page.png."""
     from selenium.webdriver.common.by import By
-    driver.get(url + "/colorize")
-    wait_for_state(driver, ("ready",))
-    driver.find_element(By.ID, "files").send_keys(os.path.abspath(photo))
+    driver.get(url.rstrip("/") + "/colorize/")
+    deadline = time.time() + 60
+    while not driver.find_elements(By.CSS_SELECTOR, "#photos input[type=file]"):
+        if time.time() > deadline:
+            raise TimeoutError("the colorize page did not load")
+        time.sleep(0.1)
+    driver.find_element(By.CSS_SELECTOR, "#photos input[type=file]").send_keys(
+        "\n".join(os.path.abspath(p) for p in photos))
+    if variants:
+        box = driver.find_element(By.CSS_SELECTOR, "#variants input[type=number]")
+        box.clear()
+        box.send_keys(str(variants))
+    deadline = time.time() + 60  # the uploads are listed once Gradio has them
+    while len(driver.find_elements(By.CSS_SELECTOR, "#photos tr, #photos .file")) < 1 and time.time() < deadline:
+        time.sleep(0.1)
     driver.find_element(By.ID, "go").click()
-    state = wait_for_state(driver, ("done", "error"), timeout=120)
-    if state == "error":
-        raise RuntimeError(driver.find_element(By.ID, "status").text)
-    card = driver.find_element(By.CSS_SELECTOR, ".result")
-    deadline = time.time() + 30  # the result images are loaded by the browser after the JSON
-    while not driver.execute_script("return [...document.querySelectorAll('.result img')].every(i => i.complete && i.naturalWidth > 0)"):
+    deadline = time.time() + timeout
+    status = ""
+    while "olorized" not in status:
+        if time.time() > deadline:
+            raise TimeoutError(f"no result on the colorize page after {timeout} s")
+        time.sleep(0.2)
+        status = driver.find_element(By.ID, "status").text
+    images = driver.find_elements(By.CSS_SELECTOR, "#results img")
+    deadline = time.time() + 30  # the browser loads the images after the result arrives
+    while not driver.execute_script("return [...arguments[0]].every(i => i.complete && i.naturalWidth > 0)", images):
         if time.time() > deadline:
             raise TimeoutError("result images did not load")
         time.sleep(0.05)
     if screenshots:
         os.makedirs(screenshots, exist_ok=True)
         driver.save_screenshot(os.path.join(screenshots, "colorize_page.png"))
-    link = card.find_element(By.CSS_SELECTOR, "a.download").get_attribute("href")
-    return int(card.get_attribute("data-width")), int(card.get_attribute("data-height")), link
+    sizes = [tuple(driver.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", i))
+             for i in images]
+    downloads = [a.get_attribute("download") for a in driver.find_elements(By.CSS_SELECTOR, "#downloads a[download]")]
+    warnings = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".toast-body")]
+    return {"status": status, "sizes": sizes, "downloads": downloads, "warnings": warnings}

@@ -1,7 +1,9 @@
-"""Screenshots of the study page and the colorize page, taken in headless Chromium on a copy of a
-study (the screenshot participant is not counted in the study itself).
+"""Screenshots of the study page and the colorize page, taken in headless Chromium.
 
-    python results/study/screenshots.py STUDY REAL_PHOTOS OUT
+    python results/study/screenshots.py STUDY OUT                     # the study's pages, on a copy of it
+    python results/study/screenshots.py --colorize-page OUT PHOTO...  # the colorize page
+
+The study's screenshot participant takes a copy of the study, so it is not counted in the study itself.
 """
 
 import os
@@ -14,21 +16,38 @@ from deepcolor.study.browser import chromium, colorize_in_browser, take_study
 from deepcolor.study.participant import BackgroundServer
 
 
-def main(study, real, out):
+def study_pages(study, out):
     with tempfile.TemporaryDirectory() as tmp:
         copy = os.path.join(tmp, "study")
         shutil.copytree(study, copy)
-        with BackgroundServer(make_app(copy)) as url:
+        with BackgroundServer(make_app(copy, colorize_page=False)) as url:
             driver = chromium(1200, 760)
             try:
                 take_study(driver, url, screenshots=out)
-                driver.execute_script("localStorage.clear()")
-                photo = sorted(os.path.join(real, f) for f in os.listdir(real))[0]
-                colorize_in_browser(driver, url, photo, screenshots=out)
             finally:
                 driver.quit()
+
+
+def colorize_page(out, photos, variants=2):
+    """The page after dropping `photos` on it, `variants` variants of the first (the default model)."""
+    with BackgroundServer(make_app()) as url:
+        driver = chromium(1280, 1400)
+        try:
+            result = colorize_in_browser(driver, url, photos, variants=variants, screenshots=out)
+        finally:
+            driver.quit()
+    print(result["status"])
+
+
+def main(argv):
+    if argv[0] == "--colorize-page":
+        colorize_page(argv[1], argv[2:])
+        out = argv[1]
+    else:
+        study, out = argv
+        study_pages(study, out)
     print(f"screenshots in {out}")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main(sys.argv[1:])
