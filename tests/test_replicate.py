@@ -49,6 +49,33 @@ def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
     assert (verdict, lines[0]) == ("within noise, no direction", "b 3.360 vs a 3.300: within noise, leaning the other way")
     assert check_claim(Claim("x", "", (("a", "d"), ("b", "a"))), proto, rows)[0] == "partly (1 agrees, 1 within noise)"
     assert check_claim(Claim("x", "", (("a", "d"), ("a", "b"))), proto, rows)[0] == "agrees in direction, partly within noise"
+    # Rows both worse than the gray baseline: the verdict says it compares two failures.
+    for m in rows.values():
+        m["gray"] = {proto.metric: {"mean": 3.35 / proto.scale, "std": 0.0}}
+    verdict, lines = check_claim(Claim("x", "", (("c", "d"),)), proto, rows)
+    assert verdict == "agrees; compares rows worse than gray" and lines[0].endswith("both worse than gray (3.350)")
+    # With one seed everywhere there is no spread: nothing is told from noise.
+    single = {"c": rows["c"], "d": rows["d"]}
+    assert check_claim(Claim("x", "", (("c", "d"),)), proto, single)[0].startswith("untested (one seed)")
+
+
+def test_stand_in_rows_keep_their_imagenet_weights_at_cpu_scale():
+    from deepcolor.replicate import row_config, scale_overrides, train_argv
+    for key, imagenet, random in (("004", "koala004_standin_lite0_imagenet", "koala004_standin_lite0_random"),
+                                  ("002", "deepcolor_standin_lite0_imagenet_10ep", "deepcolor_standin_lite0_random_10ep")):
+        proto, experiments = protocol(key)
+        by_name = {e.name: e for e in experiments}
+        assert {imagenet, random} <= set(proto.standin_rows)
+        ours, theirs = row_config(by_name[imagenet], proto, "cpu"), row_config(by_name[random], proto, "cpu")
+        assert (ours.model.weights, theirs.model.weights) == ("imagenet", "none")
+        assert ours.data == theirs.data and ours.run == theirs.run  # the same data and protocol otherwise
+        argv = train_argv(imagenet, "cpu", scale_overrides(proto, "cpu", None, imagenet), "runs/x", 0)
+        assert argv[argv.index("--weights") + 1] == "imagenet"
+    proto, experiments = protocol("004")
+    by_name = {e.name: e for e in experiments}
+    options = row_config(by_name["koala004_standin_lite0_imagenet"], proto, "cpu").model.options
+    assert options["extractor_size"] == 224  # Lite0's ImageNet input, not the cpu scale's 75
+    assert row_config(by_name["koala004_model1_inception_v3"], proto, "cpu").model.options["extractor_size"] == 75
 
 
 def test_scaled_protocols_name_their_folders_and_flags_reach_train(monkeypatch, tmp_path):

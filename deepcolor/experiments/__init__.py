@@ -74,7 +74,7 @@ class Protocol:
     jobs: per scale, trainings run at once (replicate --jobs; default 1). row_overrides: per scale,
     {row: flags} applied over `overrides` for that row only (a stand-in row keeping ImageNet weights
     where the scale sets --weights none). standin_rows: rows that put a network we have in place of one
-    the paper used but we cannot get (the page shows them in their own section)."""
+    the paper used but we cannot get (the page shows them in their own section, with `standin_notes`)."""
     metric: str
     metric_label: str
     figure: str
@@ -93,6 +93,7 @@ class Protocol:
     jobs: dict = dataclasses.field(default_factory=dict)
     row_overrides: dict = dataclasses.field(default_factory=dict)
     standin_rows: tuple = ()
+    standin_notes: tuple = ()
 
 
 def seeds_for(protocol, scale, names):
