@@ -42,7 +42,8 @@ class ColorizationModel:
 
     @property
     def can_sample(self):
-        return self.keras_model is not None and self.encoding.startswith("ab_bins")
+        from deepcolor.encodings import get_encoding
+        return self.keras_model is not None and get_encoding(self.encoding).can_sample
 
     def colorizer(self, render_size=None, **decoding):
         """The inference.Colorizer for these options (cached): a callable uint8 image -> uint8 RGB.
@@ -152,16 +153,14 @@ def read_any_image(image, max_pixels=None):
 
 def _infer_encoding(model):
     """A bare .keras file knows no encoding: read it from the output channels and activation."""
+    from deepcolor.encodings import encoding_of_output
     channels = model.output_shape[-1]
-    activation = getattr(model.layers[-1], "activation", None)
-    name = getattr(activation, "__name__", "")
-    for encoding, (c, act) in {"ab_bins": (313, "softmax"), "ab_bins_gamut": (261, "softmax"),
-                               "uv_bins50": (100, "softmax_per_channel"), "ab_pm1": (2, "tanh"),
-                               "uv01": (2, "sigmoid"), "rgb01": (3, "sigmoid"), "rgb_pm1": (3, "tanh")}.items():
-        if channels == c and (name == act or c in (313, 261, 100)):
-            return encoding
-    raise ModelNotFoundError(f"cannot tell this model's encoding ({channels} output channels, activation "
-                             f"{name or '?'}); load its run directory instead")
+    name = getattr(getattr(model.layers[-1], "activation", None), "__name__", "")
+    encoding = encoding_of_output(channels, name)
+    if encoding is None:
+        raise ModelNotFoundError(f"cannot tell this model's encoding ({channels} output channels, activation "
+                                 f"{name or '?'}); load its run directory instead")
+    return encoding.name
 
 
 def load(source: "str | os.PathLike | None" = None, which: str = "best") -> "ColorizationModel":

@@ -18,6 +18,7 @@ The gray input is always one channel; models apply their own normalization in-gr
 import tensorflow as tf
 
 from deepcolor import color
+from deepcolor.errors import UsageError
 
 # Range of u and v over the whole 8-bit sRGB cube (computed by
 # tests/test_encodings.py::test_uv_bounds_cover_the_srgb_gamut, which also checks they are tight).
@@ -26,10 +27,30 @@ V_RANGE = (-134.12, 107.40)
 
 
 class Encoding:
+    """One encoding: its model input, its target, how a prediction decodes, and what it trains with
+    (`loss`, `class_weights`). Everything that depends on the encoding asks it, never its name."""
     name = ""
     channels = 0
     chroma_space = "lab"  # the space whose chroma `chroma()` returns: "lab" or "luv"
     output_activation = ""
+    is_classification = False  # a softmax over colour bins, trained with cross-entropy
+    can_sample = False  # draws several plausible colourings (a distribution over ab bins)
+    decoding_options = ()  # chroma() keyword options (colorize --temperature, --prior-exponent)
+    input_range = "01"  # the gray input's range: "01" or "pm1"
+    losses = ("mse", "mae", "huber")
+
+    def loss(self, name, class_weights=None):
+        """The Keras loss `name` for this encoding (UsageError if they do not fit)."""
+        if name not in self.losses:
+            raise UsageError(f"--loss {name} does not fit --encoding {self.name}: it trains with "
+                             f"{' or '.join(self.losses)}")
+        import keras
+        return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError(),
+                "huber": keras.losses.Huber(delta=1.0)}[name]
+
+    def class_weights(self, rebalance, train_records, out):
+        """Per-class loss weights (classification encodings with --rebalance), or None."""
+        return None
 
     def model_input(self, rgb):
         raise NotImplementedError
@@ -88,6 +109,7 @@ class Rgb01(Encoding):
 
 class RgbPm1(Rgb01):
     name, channels, output_activation = "rgb_pm1", 3, "tanh"
+    input_range = "pm1"
 
     def model_input(self, rgb):
         return color.rgb_to_luma(rgb) * 2.0 - 1.0
@@ -138,6 +160,27 @@ class AbBins(AbPm1):
     computed bins (`ab_bins_gamut`, and `ab_bins` before it used Zhang's) decode right too."""
     name, output_activation = "ab_bins", "softmax"
     chroma_space = "lab"
+    is_classification = can_sample = True
+    decoding_options = ("temperature", "prior_exponent")
+    losses = ("cross_entropy",)
+
+    def loss(self, name, class_weights=None):
+        if name not in self.losses:
+            return Encoding.loss(self, name)
+        from deepcolor.classification import SoftEncodedCrossEntropy
+        return SoftEncodedCrossEntropy(self.centers(), class_weights)
+
+    def class_weights(self, rebalance, train_records, out):
+        """--rebalance: None, Zhang's ImageNet prior (313 bins), or the training split's histogram."""
+        if rebalance == "none":
+            return None
+        if rebalance == "prior":
+            from deepcolor.classification import prior_rebalancing_weights
+            if len(self.centers()) != 313:
+                raise UsageError("--rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
+            return prior_rebalancing_weights()
+        from deepcolor.classification import training_split_weights
+        return training_split_weights(train_records, out, self.centers())
 
     def centers(self):
         from deepcolor.classification import zhang_bins
@@ -171,6 +214,14 @@ class AbBinsGamut(AbBins):
 class UvBins50(Uv01):
     """Hwang & Zhou's classification network: u and v each in 50 bins (two softmaxes)."""
     name, channels, output_activation = "uv_bins50", 100, "softmax_per_channel"
+    is_classification = True
+    losses = ("cross_entropy",)
+
+    def loss(self, name, class_weights=None):
+        if name not in self.losses:
+            return Encoding.loss(self, name)
+        from deepcolor.classification import PerChannelBinsCrossEntropy
+        return PerChannelBinsCrossEntropy()
 
     def chroma(self, prediction):
         from deepcolor.classification import decode_per_channel
@@ -189,3 +240,12 @@ def get_encoding(name):
         return ENCODINGS[name]
     except KeyError:
         raise ValueError(f"unknown encoding {name!r}; known: {', '.join(ENCODINGS)}") from None
+
+
+def encoding_of_output(channels, activation):
+    """The encoding whose head has `channels` outputs and `activation` (a bare .keras file knows no
+    encoding), or None. Bin counts are unique, so classification heads match on channels alone."""
+    for encoding in ENCODINGS.values():
+        if channels == encoding.channels and (encoding.is_classification or activation == encoding.output_activation):
+            return encoding
+    return None

@@ -46,9 +46,10 @@ def border_pixels(image_size, border):
 def decode(encoding, prediction, decoding=None):
     """A prediction's chroma; `decoding` options (temperature, prior_exponent) for classification heads."""
     decoding = {k: v for k, v in (decoding or {}).items() if v}
-    if decoding and not encoding.name.startswith("ab_bins"):
+    unsupported = [k for k in decoding if k not in encoding.decoding_options]
+    if unsupported:
         from deepcolor.errors import UnsupportedOptionError
-        raise UnsupportedOptionError(f"{', '.join(decoding)}: only for models that predict ab bins, not {encoding.name}")
+        raise UnsupportedOptionError(f"{', '.join(unsupported)}: only for models that predict ab bins, not {encoding.name}")
     return encoding.chroma(prediction, **decoding)
 
 
@@ -130,7 +131,7 @@ class Colorizer:
 
     @property
     def can_sample(self):
-        return self.encoding.name.startswith("ab_bins")
+        return self.encoding.can_sample
 
     def samples(self, image, count, seed=0):
         """uint8 [H,W,C] -> `count` different colorized uint8 [H,W,3] arrays (classification models)."""

@@ -104,7 +104,8 @@ def plan(experiments, protocol, scale, extra=None):
 
 
 def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
-    """The train command of one row: its experiment (shrunk by --smoke), the scale's overrides."""
+    """The train command line of one row (the page shows it): its experiment (shrunk by --smoke) and
+    the scale's overrides; `seed_config` is the same config, which replicate trains directly."""
     argv = ["--experiment", name, "--out", run_dir, "--seed", str(seed)] + (["--smoke"] if scale == "smoke" else [])
     for key, value in overrides.items():
         flag = f"--{key.replace('_', '-')}"
@@ -122,40 +123,53 @@ def train_argv(name, scale, overrides, run_dir, seed, member_dirs=None):
 # Running
 
 
-def run_step(function, argv, eager):
-    """Runs a command's main() in this process; returns an error string or None."""
+def run_step(call, eager):
+    """Runs one step (a zero-argument call) in this process; returns an error string or None."""
     import tensorflow as tf
     tf.config.run_functions_eagerly(eager)
     try:
-        code = function(argv)
+        code = call()
         return None if not code else f"exit code {code}"
     except DeepColorError as e:
         return f"error: {e}"
-    except SystemExit as e:  # argparse's own exit on a malformed command line
-        return e.code if isinstance(e.code, str) else f"exit code {e.code}"
     except Exception as e:  # one broken row must not end the report
         return f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300] if str(e).strip() else ''}"
     finally:
         tf.config.run_functions_eagerly(False)
 
 
+def seed_config(name, protocol, scale, run_dir, seed, member_dirs=None, extra=None):
+    """The resolved training config of one seed of one row: the row's config at this scale (what
+    `train_argv` writes as a command line), its run directory and seed."""
+    from deepcolor import train
+    from deepcolor.experiments import get_experiment
+    config = row_config(get_experiment(name), protocol, scale, extra).replace(
+        run={"out": run_dir, "seed": seed, "experiment": name})
+    if member_dirs:
+        config = config.replace(model={"ensemble": tuple(member_dirs)})
+    return train.resolve_config(config)
+
+
 def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, log=print, extra=None):
     """One seed of one config: train (or build the ensemble), then evaluate. Returns (metrics, error)."""
     import keras
-    from deepcolor import evaluate as evaluate_cli, runs, train as train_cli
+    from deepcolor import evaluate as evaluate_cli, runs, train
     eval_dir = os.path.join(run_dir, "eval")
     done = runs.read_json(os.path.join(eval_dir, "metrics.json"))
     if done is not None:
         return done, None
     eager = scale == "smoke"  # two steps: running eagerly beats tracing (see experiments/__main__.py)
     started = time.time()
-    argv = train_argv(name, scale, scale_overrides(protocol, scale, extra, name), run_dir, seed, member_dirs)
-    error = run_step(train_cli.main, argv, eager)
+    try:
+        config = seed_config(name, protocol, scale, run_dir, seed, member_dirs, extra)
+        error = run_step(lambda: train.train(config), eager)
+    except DeepColorError as e:  # a config that cannot run (e.g. an offline download): this row fails
+        error = f"error: {e}"
     if error is None:
         eval_argv = ["--run", run_dir, "--split", protocol.split if scale != "smoke" else "auto",
                      "--metric-size", str(protocol.metric_size if scale != "smoke" else 32), "--out", eval_dir,
                      "--samples", "0"]
-        error = run_step(evaluate_cli.main, eval_argv, eager)
+        error = run_step(lambda: evaluate_cli.main(eval_argv), eager)
     keras.backend.clear_session()
     log(f"{'ok  ' if error is None else 'FAIL'} {name} seed {seed} ({time.time() - started:.0f} s)"
         + ("" if error is None else f": {error}"))

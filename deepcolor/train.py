@@ -13,21 +13,12 @@ import sys
 import time
 
 from deepcolor.errors import UsageError
-from deepcolor.config import FLAGS, RESIZE_MODES, TrainConfig
+from deepcolor.config import FLAGS, RUN_IDENTITY, TrainConfig, add_setting_flags
 from deepcolor.runs import add_debug_flag, run_cli, prog_name
-from deepcolor.data.sources import SOURCES_HELP
-from deepcolor.experiments import report_title
-
-# Flags that must not change when a run resumes (changing them would silently mix two runs).
-RUN_IDENTITY = ("arch", "encoding", "data", "image_size", "batch_size", "lr", "loss", "split", "seed",
-                "max_samples", "resize", "weights", "model_option", "optimizer", "lr_schedule", "lr_multipliers",
-                "weight_decay", "train_fraction", "rebalance", "augment", "init_from", "cache_embeddings")
-OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
-LR_SCHEDULES = ("constant", "halve_every_2", "plateau", "cosine")
-
 
 def build_parser():
-    D = TrainConfig().flags()  # the defaults are the default config's
+    """train's flags: the config's settings (deepcolor/config.py declares each once: its help, choices
+    and default), and what only the command has."""
     p = argparse.ArgumentParser(
         prog=prog_name("deepcolor.train"), description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -38,92 +29,7 @@ def build_parser():
     p.add_argument("--smoke", action="store_true",
                    help="shrink the run to seconds (32px, 1 epoch of 2 steps, 40 sample photos, "
                         "--weights none) to check that it works end to end")
-    p.add_argument("--arch", default=D["arch"], help="model architecture (see deepcolor/models)")
-    p.add_argument("--ensemble", default=D["ensemble"],
-                   help="instead of training, average these finished runs (comma-separated run "
-                        f"directories or experiment names): {report_title('001')}'s combined models")
-    p.add_argument("--ensemble-weights", default=D["ensemble_weights"], help="weights of the --ensemble members (default: equal)")
-    p.add_argument("--encoding", default=None,
-                   help="target encoding: rgb01, rgb_pm1, ab_pm1, uv01 (default: the arch's own)")
-    p.add_argument("--data", default=D["data"],
-                   help="image source (default: sample, photos bundled with scikit-image); one of "
-                        f"{SOURCES_HELP} (README: Data)")
-    p.add_argument("--max-samples", type=int, default=D["max_samples"],
-                   help="use a seeded random subset of at most this many images (0 = all; hub sources: "
-                        "5000, and per source for deepcolor_mix)")
-    p.add_argument("--split", default=D["split"],
-                   help="train,val,test fractions, or exact counts like 5000,500,1000; images are "
-                        "assigned by a seeded hash of their id")
-    p.add_argument("--train-fraction", type=float, default=D["train_fraction"],
-                   help="train on a seeded subset of this fraction of the train split (000: half)")
-    p.add_argument("--image-size", type=int, default=D["image_size"], help="training resolution (square)")
-    p.add_argument("--resize", default=D["resize"], choices=RESIZE_MODES,
-                   help="how photos become squares: squash (as the papers), crop, letterbox")
-    p.add_argument("--augment", default=D["augment"], choices=("none", "crop_flip"),
-                   help="training augmentation: none (as the papers), or crop_flip (a random square crop of "
-                        "64-100%% of each image's side, mirrored half the time; seeded per batch)")
-    p.add_argument("--max-pixels", type=int, default=D["max_pixels"],
-                   help="skip images with more pixels than this (decompression-bomb guard)")
-    p.add_argument("--epochs", type=int, default=D["epochs"], help="total epochs of the run")
-    p.add_argument("--batch-size", type=int, default=D["batch_size"],
-                   help=f"batch size ({report_title('002')} used 383, which needs a large GPU)")
-    p.add_argument("--lr", type=float, default=D["lr"], help=f"learning rate ({report_title('002')}: 1e-4)")
-    p.add_argument("--loss", default=D["loss"], choices=("mse", "mae", "huber", "cross_entropy"),
-                   help="training loss (huber: delta 1); cross_entropy for the classification encodings "
-                        "ab_bins (soft-encoded, class-rebalanced) and uv_bins50")
-    p.add_argument("--rebalance", default=D["rebalance"], choices=("train", "prior", "none"),
-                   help="class rebalancing of ab_bins (Zhang et al., lambda 0.5): from the training split's "
-                        "ab histogram, from Zhang's ImageNet prior (313 bins only), or none")
-    p.add_argument("--optimizer", default=D["optimizer"], choices=OPTIMIZERS,
-                   help=f"optimizer (sgd_momentum: momentum 0.9); {report_title('003')} compares them all")
-    p.add_argument("--lr-schedule", default=D["lr_schedule"], choices=LR_SCHEDULES,
-                   help="constant; halve_every_2 (004: lr halved every 2 epochs); plateau (000: "
-                        "ReduceLROnPlateau on val_loss, patience 1, factor 0.1); cosine (per epoch, from "
-                        "--lr down to 0 at --epochs)")
-    p.add_argument("--weight-decay", type=float, default=D["weight_decay"],
-                   help="decoupled weight decay of the optimizer (0 = none, as 000's best model)")
-    p.add_argument("--lr-multipliers", default=D["lr_multipliers"],
-                   help="per-variable learning rates as PREFIX=FACTOR,... on variable paths (000: "
-                        "block=0.003 gives VGG16 3e-6 next to 1e-3); Adam only")
-    p.add_argument("--weights", default=D["weights"],
-                   help="pretrained weights: auto (= imagenet for the keras.applications backbones of "
-                        "densenet, mobilenet, vgg16_regression, koalarization; none otherwise), imagenet "
-                        "(Keras download, cached in ~/.keras; fails in seconds offline), none, or a local "
-                        "file (a Keras weights file; for resnet18 an .npz of torchvision's state_dict)")
-    p.add_argument("--init-from", default=D["init_from"],
-                   help="start from these weights (warm start; a fresh optimizer): a preset name such as "
-                        "default, a preset folder, a run directory or a .keras file of the same --arch and "
-                        "--model-option, e.g. to fine-tune the default model on your own photos")
-    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="model constructor option, repeatable, e.g. extractor=inception_v3, "
-                        "hidden_layers=2, upsampling=bilinear, output_activation=relu")
-    p.add_argument("--steps-per-epoch", type=int, default=D["steps_per_epoch"],
-                   help="train steps per epoch (0 = one pass over the training split)")
-    p.add_argument("--steps-per-execution", type=int, default=D["steps_per_execution"],
-                   help="train steps run per call into the compiled graph (Keras steps_per_execution): "
-                        "large values cut the per-step overhead of small models such as 003's MLP")
-    p.add_argument("--seed", type=int, default=D["seed"], help="seed for the split, shuffling and weights")
-    p.add_argument("--deterministic", action="store_true",
-                   help="enable TensorFlow op determinism (slower; bit-reproducible runs)")
-    p.add_argument("--jit", default=D["jit"], choices=("auto", "on", "off"),
-                   help="XLA compilation: auto = on with a GPU, off on CPU (where it made a U-Net step 2-6x slower)")
-    p.add_argument("--mixed-precision", default=D["mixed_precision"], choices=("off", "auto", "bf16", "fp16"),
-                   help="mixed precision: auto = bf16 on GPUs that support it, fp16 on older ones, "
-                        "off on CPU; outputs and loss stay float32")
-    p.add_argument("--strategy", default=D["strategy"], choices=("auto", "one_device", "mirrored", "multiworker", "tpu"),
-                   help="tf.distribute strategy; --batch-size is the global batch, split across replicas "
-                        "(auto = mirrored over several GPUs, else one device)")
-    p.add_argument("--cpu-devices", type=int, default=D["cpu_devices"],
-                   help="split the CPU into this many logical devices (multi-replica runs without GPUs)")
-    p.add_argument("--color-on", default=D["color_on"], choices=("auto", "device", "pipeline"),
-                   help="where the color conversion runs: in the tf.data pipeline (CPU) or inside the "
-                        "training step on the accelerator (auto = device when a GPU is present)")
-    p.add_argument("--cache-embeddings", action="store_true",
-                   help="compute the frozen feature extractor's vector once per image instead of at every "
-                        "step (koalarization: the same losses, the extractor's cost paid once)")
-    p.add_argument("--cache", default=D["cache"], choices=("memory", "none"),
-                   help="cache decoded, resized uint8 images in memory after the first epoch")
-    p.add_argument("--out", default=None, help="run directory (default: runs/<arch>)")
+    add_setting_flags(p)
     p.add_argument("--overwrite", action="store_true",
                    help="delete an existing run in --out and start over instead of resuming")
     add_debug_flag(p)
@@ -300,7 +206,8 @@ def select_devices(config):
     color_on = run.color_on
     if color_on == "auto":
         color_on = "device" if gpus or run.strategy == "tpu" else "pipeline"
-    if config.model.encoding in CLASSIFICATION_ENCODINGS or run.cache_embeddings:
+    from deepcolor.encodings import get_encoding
+    if get_encoding(config.model.encoding).is_classification or run.cache_embeddings:
         color_on = "pipeline"  # the encoded target / the cached vectors come with the pipeline's batches
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
@@ -354,10 +261,10 @@ def load_data(config):
             "skipped": skipped, "steps": steps}
 
 
-def write_config(config, args, devices, data, previous):
+def write_config(config, devices, data, previous):
     """config.json: the flat settings (the command-line form every run holds) and the typed sections."""
     from deepcolor import runs
-    record = {"settings": {**config.flags(), "smoke": args.smoke}, "config": config.sections(),
+    record = {"settings": config.flags(), "config": config.sections(),
               "devices": devices, "versions": runs.package_versions(),
               "command": runs.command_line("deepcolor.train"),
               "started": previous["started"] if previous else time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -402,9 +309,10 @@ def compile_model(model, optimizer, config, devices, class_weights):
     """The one compile: the loss belongs to the encoding; colours on the device wrap the model in
     a graph that computes the input and target from uint8 batches (what fit() drives)."""
     from deepcolor.device_colors import EncodedTargetLoss, on_device_model
+    from deepcolor.encodings import get_encoding
     m = config.model
     options = dict(jit_compile=devices["jit_compile"], steps_per_execution=config.run.steps_per_execution)
-    model.compile(optimizer=optimizer, loss=_loss(m.loss, m.encoding, class_weights), **options)
+    model.compile(optimizer=optimizer, loss=get_encoding(m.encoding).loss(m.loss, class_weights), **options)
     if config.run.cache_embeddings:  # the same layers trained, the extractor's vector given
         if not hasattr(model, "with_embedding_input"):
             raise UsageError(f"--cache-embeddings: {m.arch} has no frozen feature extractor (koalarization has)")
@@ -423,11 +331,13 @@ def model_and_optimizer(config, devices, strategy, data, done_epochs):
     optimizer state included); a fresh or interrupted one is built (optionally warm-started from
     --init-from), and an interrupted one is then restored from its backup by fit()."""
     from deepcolor import runs
+    from deepcolor.encodings import get_encoding
     from deepcolor.models import build_model
     m, out = config.model, config.run.out
     backup_dir = os.path.join(out, "backup")
-    _loss(m.loss, m.encoding)  # a loss that does not fit the encoding fails now
-    class_weights = ab_class_weights(config, data["train"]) if m.encoding.startswith("ab_bins") else None
+    encoding = get_encoding(m.encoding)
+    encoding.loss(m.loss)  # a loss that does not fit the encoding fails now
+    class_weights = encoding.class_weights(m.rebalance, data["train"], config.run.out)
     with strategy.scope():  # variables live on every replica
         if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
             model, _ = runs.load_model(out, "last", compile=True)
@@ -506,20 +416,26 @@ def main(argv=None):
         from deepcolor.experiments import listing
         print(listing())
         return 0
+    return train(config, overwrite=args.overwrite)
+
+
+def train(config, overwrite=False):
+    """Trains one resolved config (`resolve_config`): prepares or resumes its run directory, trains,
+    saves and summarizes; returns 0. What `main`, `deepcolor.replicate` and the tests call. A
+    multi-worker run writes only from the chief; the other workers train into scratch folders."""
     if config.run.strategy != "multiworker":
-        return train(config, args)
+        return _train(config, overwrite)
     from deepcolor.distribute import worker_run_dir
-    out, scratch = worker_run_dir(config.run.out)  # only the chief writes the run directory
+    out, scratch = worker_run_dir(config.run.out)
     try:
-        return train(config.replace(run={"out": out}), args)
+        return _train(config.replace(run={"out": out}), overwrite)
     finally:
         if scratch:
             shutil.rmtree(out, ignore_errors=True)
 
 
-def train(config, args):
-    """Everything `main` does for one process: prepare the run, train, save, summarize."""
-    previous = prepare_run_dir(config, args.overwrite)
+def _train(config, overwrite):
+    previous = prepare_run_dir(config, overwrite)
     if config.model.ensemble:  # report 001's combined models: nothing to train
         from deepcolor.ensemble import build_ensemble_run
         return build_ensemble_run(config)
@@ -527,7 +443,7 @@ def train(config, args):
 
     devices, strategy = setup_runtime(config)
     data = load_data(config)
-    record = write_config(config, args, devices, data, previous)
+    record = write_config(config, devices, data, previous)
 
     out, done_epochs = config.run.out, len(runs.read_history(config.run.out))
     if done_epochs >= config.run.epochs and not os.path.exists(os.path.join(out, "backup")):
@@ -542,61 +458,6 @@ def train(config, args):
     started = time.time()
     fit(trainable, train_ds, val_ds, config, data, initial_epoch, callback_list)
     return summarize(out, record, model, guard, time.time() - started)
-
-
-CLASSIFICATION_ENCODINGS = ("ab_bins", "ab_bins_gamut", "uv_bins50")
-
-
-def _loss(name, encoding="rgb01", class_weights=None):
-    import keras
-    if (encoding in CLASSIFICATION_ENCODINGS) != (name == "cross_entropy"):
-        raise UsageError(f"--loss {name} does not fit --encoding {encoding}: classification encodings "
-                         f"({', '.join(CLASSIFICATION_ENCODINGS)}) train with --loss cross_entropy, the others "
-                         f"with mse, mae or huber")
-    if encoding.startswith("ab_bins"):
-        from deepcolor.classification import SoftEncodedCrossEntropy
-        from deepcolor.encodings import get_encoding
-        return SoftEncodedCrossEntropy(get_encoding(encoding).centers(), class_weights)
-    if encoding == "uv_bins50":
-        from deepcolor.classification import PerChannelBinsCrossEntropy
-        return PerChannelBinsCrossEntropy()
-    return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError(),
-            "huber": keras.losses.Huber(delta=1.0)}[name]
-
-
-def ab_class_weights(config, infos):
-    """--rebalance for the ab_bins encodings: None, Zhang's ImageNet prior, or the training split's."""
-    from deepcolor.encodings import get_encoding
-    centers = get_encoding(config.model.encoding).centers()
-    if config.model.rebalance == "none":
-        return None
-    if config.model.rebalance == "prior":
-        from deepcolor.classification import prior_rebalancing_weights
-        if len(centers) != 313:
-            raise UsageError("--rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
-        return prior_rebalancing_weights()
-    return ab_rebalancing_weights(infos, config.run.out, centers)
-
-
-def ab_rebalancing_weights(infos, out, centers, limit=2000, size=64):
-    """Zhang's class weights from the training split's ab histogram (at most `limit` images at
-    size x size), saved to the run directory; reused when the run resumes."""
-    import numpy as np
-    import tensorflow as tf
-    from deepcolor import color, runs
-    from deepcolor.classification import rebalancing_weights
-    from deepcolor.data.pipeline import resized_images
-    path = os.path.join(out, "ab_rebalancing.json")
-    saved = runs.read_json(path)
-    if saved and len(saved["weights"]) == len(centers):
-        return np.asarray(saved["weights"], np.float32)
-    samples = []
-    for batch in resized_images(infos[:limit], (size,)).batch(64):
-        ab = color.rgb_to_lab(tf.cast(batch, tf.float32) / 255.0)[..., 1:]
-        samples.append(tf.reshape(ab, [-1, 2])[::7].numpy())  # every 7th pixel: plenty for 313 bins
-    weights = rebalancing_weights(np.concatenate(samples), centers)
-    runs.write_json(path, {"lambda": 0.5, "sigma": 5, "images": min(limit, len(infos)), "weights": weights.tolist()})
-    return weights
 
 
 if __name__ == "__main__":

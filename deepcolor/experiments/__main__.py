@@ -8,7 +8,7 @@ process: the check CI runs on every config.
 
 import argparse
 
-from deepcolor.errors import DeepColorError
+from deepcolor.errors import DeepColorError, UsageError
 from deepcolor.runs import prog_name, run_cli
 import os
 import sys
@@ -32,40 +32,30 @@ def parse_args(argv):
 def smoke(names, out, export=True, log=print):
     """Runs each experiment's smoke config: train, evaluate, export. Returns [(name, seconds, error)]."""
     import keras
-    import tensorflow as tf
 
-    from deepcolor import evaluate as evaluate_cli, export as export_cli, train as train_cli
+    from deepcolor import evaluate as evaluate_cli, export as export_cli, train
     from deepcolor.experiments import all_experiments
+    from deepcolor.replicate import run_step
 
     experiments = all_experiments()
     names = list(experiments) if names == ["all"] else names
     results = []
     for name in names:
+        if name not in experiments:
+            raise UsageError(f"unknown experiment {name!r} (see --list)")
         run = os.path.join(out, name)
         started = time.time()
-        error = None
         try:
+            config = train.resolve_config(experiments[name].smoke_config().replace(run={"out": run, "experiment": name}))
             # Two steps and a handful of images: running the step functions eagerly beats tracing
             # a 400-layer backbone's graph (DenseNet121: 125 s traced, a few s eager). Export must
             # trace: that is what a SavedModel is.
-            steps = [(train_cli.main, ["--experiment", name, "--smoke", "--out", run, "--overwrite"], True),
-                     (evaluate_cli.main, ["--run", run, "--metric-size", "64"], True)]
-            if export:
-                steps.append((export_cli.main, ["--run", run, "--out", os.path.join(run, "saved")], False))
-            for step, argv, eager in steps:
-                tf.config.run_functions_eagerly(eager)
-                try:
-                    code = step(argv)
-                finally:
-                    tf.config.run_functions_eagerly(False)
-                if code:
-                    raise RuntimeError(f"{step.__module__} exited with {code}")
+            error = (run_step(lambda: train.train(config, overwrite=True), eager=True)
+                     or run_step(lambda: evaluate_cli.main(["--run", run, "--metric-size", "64"]), eager=True)
+                     or (export and run_step(lambda: export_cli.main(["--run", run, "--out", os.path.join(run, "saved")]),
+                                             eager=False)) or None)
         except DeepColorError as e:
             error = f"error: {e}"
-        except SystemExit as e:  # argparse's own exit on a malformed command line
-            error = f"exit {e.code}" if not isinstance(e.code, str) else e.code
-        except Exception as e:  # keep going: report every broken config, not only the first
-            error = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e).strip() else ''}"
         keras.backend.clear_session()
         results.append((name, time.time() - started, error))
         log(f"{'ok  ' if error is None else 'FAIL'} {name} ({time.time() - started:.1f} s){'' if error is None else ': ' + error}")
