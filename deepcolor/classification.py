@@ -279,21 +279,3 @@ def decode_per_channel(probabilities, bins=UV_BINS, temperature=TEMPERATURE):
     pairs = ops.reshape(ops.cast(probabilities, "float32"), (*shape[:-1], 2, bins))
     centers = ops.reshape(ops.convert_to_tensor(uv_bin_centers(bins)), (bins, 1))
     return ops.squeeze(annealed_mean(pairs, centers, temperature), -1)
-
-
-def training_split_weights(infos, out, centers, limit=2000, size=64):
-    """Zhang's class weights from the training split's ab histogram (at most `limit` images at
-    size x size), saved to the run directory; reused when the run resumes."""
-    from deepcolor import color, runs
-    from deepcolor.data.pipeline import resized_images
-    path = os.path.join(out, "ab_rebalancing.json")
-    saved = runs.read_json(path)
-    if saved and len(saved["weights"]) == len(centers):
-        return np.asarray(saved["weights"], np.float32)
-    samples = []
-    for batch in resized_images(infos[:limit], (size,)).batch(64):
-        ab = color.rgb_to_lab(tf.cast(batch, tf.float32) / 255.0)[..., 1:]
-        samples.append(tf.reshape(ab, [-1, 2])[::7].numpy())  # every 7th pixel: plenty for 313 bins
-    weights = rebalancing_weights(np.concatenate(samples), centers)
-    runs.write_json(path, {"lambda": 0.5, "sigma": 5, "images": min(limit, len(infos)), "weights": weights.tolist()})
-    return weights

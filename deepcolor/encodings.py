@@ -48,8 +48,9 @@ class Encoding:
         return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError(),
                 "huber": keras.losses.Huber(delta=1.0)}[name]
 
-    def class_weights(self, rebalance, train_records, out):
-        """Per-class loss weights (classification encodings with --rebalance), or None."""
+    def class_weights(self, rebalance, from_training_split):
+        """Per-class loss weights (classification encodings with --rebalance), or None.
+        `from_training_split(centers)` computes Zhang's weights from the training split's pixels."""
         return None
 
     def model_input(self, rgb):
@@ -170,7 +171,7 @@ class AbBins(AbPm1):
         from deepcolor.classification import SoftEncodedCrossEntropy
         return SoftEncodedCrossEntropy(self.centers(), class_weights)
 
-    def class_weights(self, rebalance, train_records, out):
+    def class_weights(self, rebalance, from_training_split):
         """--rebalance: None, Zhang's ImageNet prior (313 bins), or the training split's histogram."""
         if rebalance == "none":
             return None
@@ -179,8 +180,7 @@ class AbBins(AbPm1):
             if len(self.centers()) != 313:
                 raise UsageError("--rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
             return prior_rebalancing_weights()
-        from deepcolor.classification import training_split_weights
-        return training_split_weights(train_records, out, self.centers())
+        return from_training_split(self.centers())
 
     def centers(self):
         from deepcolor.classification import zhang_bins

@@ -23,10 +23,6 @@ PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "scikit-image", "tensorflo
             "datasets", "fiftyone", "matplotlib")
 
 
-def cache_folder():
-    """DeepColor's cache ($DEEPCOLOR_CACHE, else ~/.cache/deepcolor): converted weights, sample photos."""
-    return os.environ.get("DEEPCOLOR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "deepcolor")
-
 
 def package_versions():
     versions = {"python": platform.python_version()}

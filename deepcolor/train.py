@@ -337,7 +337,8 @@ def model_and_optimizer(config, devices, strategy, data, done_epochs):
     backup_dir = os.path.join(out, "backup")
     encoding = get_encoding(m.encoding)
     encoding.loss(m.loss)  # a loss that does not fit the encoding fails now
-    class_weights = encoding.class_weights(m.rebalance, data["train"], config.run.out)
+    class_weights = encoding.class_weights(
+        m.rebalance, lambda centers: ab_rebalancing_weights(data["train"], config.run.out, centers))
     with strategy.scope():  # variables live on every replica
         if done_epochs and not os.path.exists(backup_dir) and os.path.exists(os.path.join(out, "last.keras")):
             model, _ = runs.load_model(out, "last", compile=True)
@@ -458,6 +459,27 @@ def _train(config, overwrite):
     started = time.time()
     fit(trainable, train_ds, val_ds, config, data, initial_epoch, callback_list)
     return summarize(out, record, model, guard, time.time() - started)
+
+
+def ab_rebalancing_weights(infos, out, centers, limit=2000, size=64):
+    """Zhang's class weights from the training split's ab histogram (at most `limit` images at
+    size x size), saved to the run directory; reused when the run resumes."""
+    import numpy as np
+    import tensorflow as tf
+    from deepcolor import color, runs
+    from deepcolor.classification import rebalancing_weights
+    from deepcolor.data.pipeline import resized_images
+    path = os.path.join(out, "ab_rebalancing.json")
+    saved = runs.read_json(path)
+    if saved and len(saved["weights"]) == len(centers):
+        return np.asarray(saved["weights"], np.float32)
+    samples = []
+    for batch in resized_images(infos[:limit], (size,)).batch(64):
+        ab = color.rgb_to_lab(tf.cast(batch, tf.float32) / 255.0)[..., 1:]
+        samples.append(tf.reshape(ab, [-1, 2])[::7].numpy())  # every 7th pixel: plenty for 313 bins
+    weights = rebalancing_weights(np.concatenate(samples), centers)
+    runs.write_json(path, {"lambda": 0.5, "sigma": 5, "images": min(limit, len(infos)), "weights": weights.tolist()})
+    return weights
 
 
 if __name__ == "__main__":

@@ -26,9 +26,8 @@ import os
 
 import numpy as np
 
-from deepcolor import runs
 from deepcolor.errors import UsageError
-from deepcolor.data.records import Record, list_folder, subsample  # noqa: F401 (Record: re-exported)
+from deepcolor.data.records import Record, cache_folder, list_folder, subsample  # noqa: F401 (Record: re-exported)
 
 
 # Color photos bundled inside scikit-image (no download needed) and the split each one serves.
@@ -43,7 +42,7 @@ def sample_records():
     from PIL import Image
     from skimage import data as skdata
 
-    folder = os.path.join(runs.cache_folder(), "sample_v1")
+    folder = os.path.join(cache_folder(), "sample_v1")
     records = []
     for name, split in SAMPLE_PHOTOS.items():
         photo = None

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from deepcolor import runs
+from deepcolor.data.records import cache_folder
 from deepcolor.errors import MissingExtraError, ModelNotFoundError
 from deepcolor.models import fast_layers
 
@@ -187,7 +187,7 @@ def load_layer_weights(model, weights_by_layer):
 
 def cache_path(variant):
     # CACHE_VERSION changes whenever the Keras layer names change, so an old cache is never read.
-    return os.path.join(runs.cache_folder(), f"{variant}_imagenet_v{CACHE_VERSION}.npz")
+    return os.path.join(cache_folder(), f"{variant}_imagenet_v{CACHE_VERSION}.npz")
 
 
 def wheel_checkpoint_path(variant):
@@ -219,7 +219,7 @@ def imagenet_weights(variant):
             return by_layer
     from deepcolor.models.torch_checkpoint import read_legacy_state_dict
     by_layer = keras_weights_from_torch(read_legacy_state_dict(wheel_checkpoint_path(variant)), variant)
-    os.makedirs(runs.cache_folder(), exist_ok=True)
+    os.makedirs(cache_folder(), exist_ok=True)
     tmp = f"{cached[:-4]}.tmp{os.getpid()}.npz"  # temp file + rename: a crash leaves no half cache
     np.savez(tmp, **{f"{name}/{i}": v for name, values in by_layer.items() for i, v in enumerate(values)})
     os.replace(tmp, cached)
