@@ -9,7 +9,7 @@ PYTHON_OLDEST ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/p
   $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && echo $$p && break; done)
 OLDEST ?= .venv-oldest
 OLDEST_PINS := tensorflow==2.19.0 keras==3.10.0 numpy==1.26.4 pillow==10.1.0 scikit-image==0.22.0 \
-               matplotlib==3.8.0 tqdm==4.66.1
+               scipy==1.11.4 matplotlib==3.8.0 tqdm==4.66.1
 OLDEST_TOOLS := pytest==9.2.0 pytest-timeout==2.4.0 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
 
 .PHONY: demo test test-fast test-oldest venv

@@ -5,8 +5,8 @@
    re-creation of report 002's loader (a keras.utils.Sequence that loads each file with PIL per batch),
    on the same files, checked to give the same tensors (within one 8-bit level: the resamplers round
    differently);
-2. U-Net training images/s (batch 16), ours with --jit off and on, versus the seed style (their
-   Sequence + default `fit`, the same model built with Keras' own BatchNormalization and Dropout
+2. U-Net training images/s (batch 16), ours with --jit off and on, versus report 002's original
+   code (its Sequence + default `fit`, the same model built with Keras' own BatchNormalization and Dropout
    where ours uses the fused kernels of deepcolor.models.fast_layers), with the FLOP/s reached as a
    share of a same-run matmul peak, and a per-layer profile of both;
 3. colorize latency file -> file (256x256, 768x512, 12 MP photos tiled from the real photos of
@@ -30,9 +30,6 @@ import time
 
 from deepcolor.errors import UsageError
 from deepcolor.runs import add_debug_flag, run_cli, prog_name
-
-SEED_BATCH_SIZE = 16
-
 
 def build_parser():
     p = argparse.ArgumentParser(prog=prog_name("deepcolor.bench"), description=__doc__,
@@ -135,15 +132,15 @@ def classification_report(args):
     return 0
 
 
-# ----------------------------------------------------------------------------- report 002's style
+# ----------------------------------------------------------------------------- report 002's original loader
 
-def seed_style_sequence(paths, size, batch_size):
+def report002_loader(paths, size, batch_size):
     """Report 002's loader, re-created: a Keras Sequence that opens every file with PIL on each
     batch (keras.utils.load_img), converts to float arrays in [0,1] and makes gray with NumPy."""
     import keras
     import numpy as np
 
-    class SeedSequence(keras.utils.PyDataset):  # keras.utils.Sequence is this class in Keras 3
+    class Report002Loader(keras.utils.PyDataset):  # keras.utils.Sequence is this class in Keras 3
         def __len__(self):
             return math.ceil(len(paths) / batch_size)
 
@@ -154,7 +151,7 @@ def seed_style_sequence(paths, size, batch_size):
             gray = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
             return gray[..., None].astype(np.float32), rgb.astype(np.float32)
 
-    return SeedSequence()
+    return Report002Loader()
 
 
 # ----------------------------------------------------------------------------- measurements (children)
@@ -182,7 +179,7 @@ def measure_pipeline(kind, paths, sizes, batch_size, repeats):
             dataset = training_dataset(infos, get_encoding("rgb01"), size, batch_size, shuffle=False, cache=False)
             batches = lambda: iter(dataset)  # noqa: E731
         else:
-            sequence = seed_style_sequence(paths, size, batch_size)
+            sequence = report002_loader(paths, size, batch_size)
             batches = lambda: (sequence[i] for i in range(len(sequence)))  # noqa: E731
 
         def one_pass():
@@ -197,12 +194,13 @@ def measure_pipeline(kind, paths, sizes, batch_size, repeats):
 
 
 def measure_training(kind, paths, sizes, batch_size, steps):
-    """Steady-state U-Net training images/s (median step time after warm-up), per size. The seed
-    style's U-Net is built and traced with Keras' own BatchNormalization and Dropout."""
+    """Steady-state U-Net training images/s (median step time after warm-up), per size. The U-Net
+    run as report 002's original code ran it is built and traced with Keras' own BatchNormalization and
+    Dropout."""
     from deepcolor.models.fast_layers import stock_keras_layers
     result = {}
     for size in sizes:
-        with stock_keras_layers() if kind == "seed_style" else contextlib.nullcontext():
+        with stock_keras_layers() if kind == "report002_code" else contextlib.nullcontext():
             result[str(size)] = _time_training(kind, paths, size, batch_size, steps)
     return result
 
@@ -225,9 +223,9 @@ def _time_training(kind, paths, size, batch_size, steps):
     warmup = math.ceil(len(paths) / batch_size) + 1  # one full pass fills our cache, plus tracing
     timer = StepTimer()
     timer.times = []
-    if kind == "seed_style":
+    if kind == "report002_code":
         model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")  # the default fit
-        data = seed_style_sequence(paths, size, batch_size)
+        data = report002_loader(paths, size, batch_size)
         epochs = math.ceil((warmup + steps) / len(data))
         model.fit(data, epochs=epochs, callbacks=[timer], verbose=0)
     else:
@@ -312,12 +310,13 @@ def measure_colorize(photo_paths, folder_paths, repeats, work):
     return result
 
 
-def profile_training_step(size, batch_size, repeats, seed_style=False):
+def profile_training_step(size, batch_size, repeats, report002_code=False):
     """Where a U-Net training step's time goes: each layer's forward + backward pass, timed alone
     at the shapes it sees inside the model (a per-layer profile; the sum is close to a real step).
-    seed_style: the model with Keras' own BatchNormalization and Dropout."""
+    report002_code: the model with Keras' own BatchNormalization and Dropout, as report 002's original
+    code built it."""
     from deepcolor.models.fast_layers import stock_keras_layers
-    with stock_keras_layers() if seed_style else contextlib.nullcontext():
+    with stock_keras_layers() if report002_code else contextlib.nullcontext():
         return _profile_layers(size, batch_size, repeats)
 
 
@@ -377,15 +376,15 @@ def check_loaders_agree(paths, size, batch_size):
     from deepcolor.data.pipeline import training_dataset
     from deepcolor.encodings import get_encoding
     ours = list(training_dataset(_infos(paths), get_encoding("rgb01"), size, batch_size, shuffle=False, cache=False))
-    seed = seed_style_sequence(paths, size, batch_size)
+    theirs = report002_loader(paths, size, batch_size)
     worst = 0.0
-    assert len(ours) == len(seed), (len(ours), len(seed))
-    for (gray, target), i in zip(ours, range(len(seed))):
-        seed_gray, seed_target = seed[i]
-        assert gray.shape == seed_gray.shape and target.shape == seed_target.shape
-        assert gray.dtype.name == seed_gray.dtype.name == "float32"
-        worst = max(worst, float(np.abs(target.numpy() - seed_target).max()),
-                    float(np.abs(gray.numpy() - seed_gray).max()))
+    assert len(ours) == len(theirs), (len(ours), len(theirs))
+    for (gray, target), i in zip(ours, range(len(theirs))):
+        their_gray, their_target = theirs[i]
+        assert gray.shape == their_gray.shape and target.shape == their_target.shape
+        assert gray.dtype.name == their_gray.dtype.name == "float32"
+        worst = max(worst, float(np.abs(target.numpy() - their_target).max()),
+                    float(np.abs(gray.numpy() - their_gray).max()))
     return {"images": len(paths), "size": size, "max_abs_difference": worst,
             "same_tensors": worst <= 1.0 / 255.0 + 1e-6}
 
@@ -445,22 +444,23 @@ def markdown(report):
     lines += [f"Loaders agree: {check['same_tensors']} (max |difference| {check['max_abs_difference'] * 255:.2f} "
               f"levels of 255 over {check['images']} photos at {check['size']}²).", "",
               "## 1. Input pipeline, one uncached pass (images/s)", "",
-              "| size | ours (tf.data) | seed style (Sequence + PIL) | ours / seed | peak RSS ours / seed (MB) |",
+              "| size | ours (tf.data) | report 002's loader (Sequence + PIL) | ours / report 002's | "
+              "peak RSS ours / report 002's (MB) |",
               "|---|---|---|---|---|"]
     for size in report["sizes"]:
-        o, s = r["pipeline"]["ours"][str(size)], r["pipeline"]["seed_style"][str(size)]
+        o, s = r["pipeline"]["ours"][str(size)], r["pipeline"]["report002_code"][str(size)]
         lines.append(f"| {size}² | {o['images_per_s']:.1f} | {s['images_per_s']:.1f} | "
                      f"{o['images_per_s'] / s['images_per_s']:.2f}× | {r['pipeline']['ours_rss_mb']:.0f} / "
-                     f"{r['pipeline']['seed_style_rss_mb']:.0f} |")
+                     f"{r['pipeline']['report002_code_rss_mb']:.0f} |")
     lines += ["", f"## 2. U-Net training, batch {report['batch_size']} (images/s, median step)", "",
-              "| size | " + " | ".join(r["train"]) + " | ours jit off / seed | pipeline / training (jit off) |",
+              "| size | " + " | ".join(r["train"]) + " | ours jit off / report 002's | pipeline / training (jit off) |",
               "|---|" + "---|" * (len(r["train"]) + 2)]
     for size in report["sizes"]:
         cells = [f"{r['train'][k]['result'][str(size)]['images_per_s']:.2f}" for k in r["train"]]
         ours = r["train"]["ours_jit_off"]["result"][str(size)]["images_per_s"]
-        seed = r["train"]["seed_style"]["result"][str(size)]["images_per_s"]
+        theirs = r["train"]["report002_code"]["result"][str(size)]["images_per_s"]
         pipe = r["pipeline"]["ours"][str(size)]["images_per_s"]
-        lines.append(f"| {size}² | " + " | ".join(cells) + f" | {ours / seed:.2f}× | {pipe / ours:.1f}× |")
+        lines.append(f"| {size}² | " + " | ".join(cells) + f" | {ours / theirs:.2f}× | {pipe / ours:.1f}× |")
     lines += ["", "Peak RSS (MB): " + ", ".join(f"{k} {v['rss_mb']:.0f}" for k, v in r["train"].items())]
     if "matmul_peak" in r:
         peak = r["matmul_peak"]["flops_per_s"]
@@ -474,11 +474,12 @@ def markdown(report):
             flops = runs_[0]["train_flops"]
             lines.append(f"| {size}² | {flops / 1e9:.1f} | " + " | ".join(
                 f"{flops / v['step_s'] / 1e9:.1f} ({flops / v['step_s'] / peak:.0%})" for v in runs_) + " |")
-    for key, title in (("profile", "ours"), ("profile_seed_style", "seed style (Keras' own BatchNormalization and Dropout)")):
+    for key, title in (("profile", "ours"), ("profile_report002_code",
+                                             "report 002's original code (Keras' own BatchNormalization and Dropout)")):
         if key not in r:
             continue
         prof = r[key]
-        kind = "ours_jit_off" if key == "profile" else "seed_style"
+        kind = "ours_jit_off" if key == "profile" else "report002_code"
         step = r["train"][kind]["result"][str(prof["size"])]["step_s"]
         lines += ["", f"Where a training step goes, {title} ({prof['size']}², batch {prof['batch_size']}, each "
                   f"layer's forward + backward timed alone; sum {prof['sum_s']:.2f} s against a measured step of "
@@ -513,7 +514,7 @@ def main(argv=None):
         args.data = local_photos("DEEPCOLOR_PHOTOS")
     sizes = [int(s) for s in args.sizes.split(",")]
     usable, _ = scan_records(resolve_source(args.data, args.images * 2, seed=0), log=lambda line: None)
-    # Upright photos only: the seed loader ignores EXIF orientation, ours applies it.
+    # Upright photos only: report 002's loader ignores EXIF orientation, ours applies it.
     paths = [info.path for _, info in usable if info.orientation == 1][:args.images]
     if len(paths) < args.batch_size:
         raise UsageError(f"{args.data} has only {len(paths)} usable photos; need {args.batch_size}")
@@ -523,14 +524,14 @@ def main(argv=None):
     results["loader_check"], _ = in_child(check_loaders_agree, paths[:args.batch_size * 2], sizes[0], args.batch_size)
     print(f"loaders agree: {results['loader_check']}", flush=True)
     pipeline = {}
-    for kind in ("ours", "seed_style"):
+    for kind in ("ours", "report002_code"):
         pipeline[kind], pipeline[f"{kind}_rss_mb"] = in_child(measure_pipeline, kind, paths, sizes,
                                                               args.batch_size, args.repeats)
         print(f"pipeline {kind}: {pipeline[kind]}", flush=True)
     results["pipeline"] = pipeline
     train_paths = paths[:max(args.batch_size * 4, 16)]
     results["train"] = {}
-    for kind in ("ours_jit_off", "ours_jit_on", "seed_style"):
+    for kind in ("ours_jit_off", "ours_jit_on", "report002_code"):
         if kind == "ours_jit_on" and args.skip_jit:
             continue
         value, rss = in_child(measure_training, kind, train_paths, sizes, args.batch_size, args.train_steps)
@@ -540,8 +541,9 @@ def main(argv=None):
     results["matmul_peak"], _ = in_child(measure_matmul_peak, args.repeats)
     print(f"matmul peak: {results['matmul_peak']['flops_per_s'] / 1e9:.1f} GFLOP/s", flush=True)
     if not args.quick:
-        for key, seed_style in (("profile", False), ("profile_seed_style", True)):
-            results[key], _ = in_child(profile_training_step, sizes[-1], args.batch_size, args.repeats, seed_style)
+        for key, report002_code in (("profile", False), ("profile_report002_code", True)):
+            results[key], _ = in_child(profile_training_step, sizes[-1], args.batch_size, args.repeats,
+                                       report002_code)
             print(f"{key}: {results[key]}", flush=True)
 
     with tempfile.TemporaryDirectory() as work:

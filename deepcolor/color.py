@@ -172,8 +172,9 @@ def lab_lightness(rgb):
 # --- 8-bit fast paths for full-resolution colorization ------------------------------------------
 # A 12 MP photo has 36 M channel values; the gamma curve's pow() over all of them cost ~2.7 s of a
 # 2.8 s colorization on a 2-core CPU. Input and output are 8-bit anyway, so both directions of the
-# curve become table look-ups: 256 exact entries from uint8, and a fine table to uint8 whose result
-# differs from exact rounding by at most one level (in under 2 % of the darkest pixels).
+# curve become table look-ups: 256 exact entries from uint8 (inside lab_lightness_from_uint8's tables),
+# and a fine table to uint8 whose result differs from exact rounding by at most one level (in under 2 %
+# of the darkest pixels).
 
 def _srgb_to_linear_np(v):
     return np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
@@ -187,11 +188,6 @@ _LINEAR_FROM_UINT8 = _srgb_to_linear_np(np.arange(256) / 255.0).astype(np.float3
 _UINT8_LUT_SIZE = 1 << 18
 _UINT8_FROM_LINEAR = np.round(np.clip(_linear_to_srgb_np(np.linspace(0.0, 1.0, _UINT8_LUT_SIZE)), 0, 1)
                               * 255.0).astype(np.uint8)
-
-
-def linear_from_uint8(rgb_uint8):
-    """uint8 sRGB -> linear RGB float32, exactly (a 256-entry table)."""
-    return tf.gather(tf.constant(_LINEAR_FROM_UINT8), tf.cast(rgb_uint8, tf.int32))
 
 
 def uint8_from_linear(linear):

@@ -148,7 +148,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
                 metrics[name, label].update_srgb(tf.gather(images, index), tf.gather(rgb_metric, index))
         metrics[ours_name, "all"].update_target(prediction, target)
         metrics[names[-1], "all"].update_target(gray_target, target)
-        if isinstance(encoding, Rgb01):  # RGB-output models: also the seeds' raw-output PSNR
+        if isinstance(encoding, Rgb01):  # RGB-output models: also report 002's raw-output PSNR
             metrics[ours_name, "all"].update_raw(to_uint8(encoding.to_rgb01(prediction)), rgb_model)
             metrics[names[-1], "all"].update_raw(gray_uint8(encoding, rgb_model), rgb_model)
         columns = (grayed, *[outputs[n] for n in others], colorized, rgb_metric)

@@ -11,8 +11,8 @@ def test_quick_bench_runs_and_both_loaders_give_the_same_tensors(tmp_path):
     check = report["results"]["loader_check"]
     assert check["same_tensors"] and check["max_abs_difference"] <= 1 / 255 + 1e-6 and check["images"] == 16
     results = report["results"]
-    assert set(results["pipeline"]) == {"ours", "seed_style", "ours_rss_mb", "seed_style_rss_mb"}
-    assert set(results["train"]) == {"ours_jit_off", "seed_style"}  # --quick skips the slow XLA run
+    assert set(results["pipeline"]) == {"ours", "report002_code", "ours_rss_mb", "report002_code_rss_mb"}
+    assert set(results["train"]) == {"ours_jit_off", "report002_code"}  # --quick skips the slow XLA run
     assert results["train"]["ours_jit_off"]["result"]["64"]["jit_compile"] is False
     assert results["colorize"]["result"]["folder"]["failed"] == 0
     for section in ("pipeline", "train", "colorize"):

@@ -1,4 +1,4 @@
-"""Seed 001's color-biased subsets: picked by the documented statistic, reproducibly, disjointly."""
+"""Report 001's color-biased subsets: picked by the documented statistic, reproducibly, disjointly."""
 
 import os
 

@@ -113,8 +113,21 @@ def test_keras_round_trip_gives_identical_outputs(arch, tmp_path):
     np.testing.assert_array_equal(np.asarray(model(x, training=False)), np.asarray(loaded(x, training=False)))
 
 
+@pytest.mark.parametrize("arch, old_name", [("densenet", "DenseNetDecoder"), ("mobilenet", "MobileNetDecoder")])
+def test_backbone_decoders_saved_under_their_old_class_names_still_load(arch, old_name):
+    # Before BackboneDecoder, report 002's two backbone models were two classes whose configs had no
+    # `backbone`; `.keras` files name the class, so those names still resolve, to the same layers.
+    model = build_model(arch, 32)
+    config = keras.saving.serialize_keras_object(model)
+    config["config"].pop("backbone")
+    config.update(class_name=old_name, registered_name=f"deepcolor>{old_name}")
+    loaded = keras.saving.deserialize_keras_object(config)
+    assert type(loaded).__name__ == "BackboneDecoder" and loaded.get_config() == model.get_config()
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+
+
 def test_per_variable_learning_rates_move_backbone_and_head_at_their_own_rates():
-    # Seed 000: VGG16 layers at 3e-6, new layers at 1e-3. Adam's first step moves each weight by
+    # Report 000: VGG16 layers at 3e-6, new layers at 1e-3. Adam's first step moves each weight by
     # about its learning rate, so the two groups' largest moves tell the rates apart.
     import tensorflow as tf
     from deepcolor.optimizers import LayerwiseAdam

@@ -1,4 +1,4 @@
-"""The seed-002 U-Net: size, shapes, a training step, save/reload (KerasHub-style model test)."""
+"""Report 002's U-Net: size, shapes, a training step, save/reload (KerasHub-style model test)."""
 
 import numpy as np
 import pytest

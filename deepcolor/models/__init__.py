@@ -10,12 +10,11 @@ from deepcolor.errors import UsageError
 from deepcolor.encodings import get_encoding
 from deepcolor.experiments import report_title
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
-from deepcolor.models.densenet_decoder import DenseNetDecoder
+from deepcolor.models.backbone_decoder import BackboneDecoder
 from deepcolor.models.efficientnet_lite import EfficientNetLite, imagenet_backbone  # noqa: F401
 from deepcolor.models.ensemble import WeightedMean  # noqa: F401  (ensembles of saved runs load too)
 from deepcolor.models.koalarization import Koalarization
 from deepcolor.models.mlp import AUTOENCODER_WIDTHS, MLP_WIDTHS, DenseColorizer
-from deepcolor.models.mobilenet_decoder import MobileNetDecoder
 from deepcolor.models.resnet18_stem import ResNet18Colorizer
 from deepcolor.models.unet import UNet
 from deepcolor.models.vgg16_regression import VGG16Regression
@@ -37,7 +36,7 @@ def _head(encoding):
 
 
 def _input_range(encoding):
-    return "pm1" if encoding == "rgb_pm1" else "01"
+    return get_encoding(encoding).input_range
 
 
 def _with_head(encoding, options):
@@ -52,12 +51,11 @@ def _unet(size, encoding, **options):
     return UNet(image_size=size, **_with_head(encoding, options))
 
 
-def _densenet(size, encoding, **options):
-    return DenseNetDecoder(image_size=size, input_range=_input_range(encoding), **_with_head(encoding, options))
-
-
-def _mobilenet(size, encoding, **options):
-    return MobileNetDecoder(image_size=size, input_range=_input_range(encoding), **_with_head(encoding, options))
+def _backbone_decoder(backbone):
+    def build(size, encoding, **options):
+        return BackboneDecoder(backbone, image_size=size, input_range=_input_range(encoding),
+                               **_with_head(encoding, options))
+    return build
 
 
 def _vgg16(size, encoding, **options):
@@ -91,9 +89,9 @@ def _koalarization(size, encoding, **options):
 ARCHS = {a.name: a for a in [
     Arch("unet", "rgb01", 256, f"{report_title('002')}: U-Net, from scratch (3.48 M params at 256x256)", _unet),
     Arch("densenet", "rgb01", 256, f"{report_title('002')}: DenseNet121 (ImageNet, fine-tuned) + upsampling decoder",
-         _densenet, "densenet121"),
+         _backbone_decoder("densenet121"), "densenet121"),
     Arch("mobilenet", "rgb01", 256, f"{report_title('002')}: MobileNet v1 (ImageNet) + upsampling decoder",
-         _mobilenet, "mobilenet"),
+         _backbone_decoder("mobilenet"), "mobilenet"),
     Arch("vgg16_regression", "uv01", 224, f"{report_title('000')}: VGG16 blocks 1-4 + residual decoder (LUV)",
          _vgg16, "vgg16"),
     Arch("resnet18", "ab_pm1", 256, f"{report_title('001')}: ResNet-18 stem to layer2 + upsampling decoder (Lab)", _resnet18),

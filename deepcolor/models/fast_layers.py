@@ -15,9 +15,9 @@ with fewer passes:
   one bit per element): the same Bernoulli(1 - rate) mask and 1 / (1 - rate) scale as Keras,
   from a cheaper generator. Other rates run Keras' own code.
 
-`stock_keras_layers()` switches both back to Keras' code paths (the benchmark's seed-style
-model). Files saved with Keras' own layers still load: the models rebuild from their
-constructors, and the variables are the same.
+`stock_keras_layers()` switches both back to Keras' code paths (the benchmark's model as report
+002's original code built it). Files saved with Keras' own layers still load: the models rebuild
+from their constructors, and the variables are the same.
 """
 
 import contextlib

@@ -86,7 +86,7 @@ class UNet(ColorizerModel):
                    "synchronized_bn", "head", "encoder", "decoder_filters", "encoder_trainable",
                    "encoder_batchnorm", "input_range")
 
-    """Seed-002 U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None).
+    """Report 002's U-Net colorizer. `image_size` must be divisible by 2**len(filters) (or None).
 
     synchronized_bn: BatchNorm statistics over the global batch under a multi-replica
     tf.distribute strategy (what single-device training computes), instead of per replica.

@@ -12,17 +12,14 @@ import os
 from collections import defaultdict
 from statistics import NormalDist
 
-Z95 = 1.959963984540054
 
-
-def wilson(successes, n, z=Z95):
-    """Wilson score interval (low, high) of a proportion; (0, 1) when n = 0."""
+def wilson(successes, n):
+    """Wilson score 95 % interval (low, high) of a proportion, from SciPy; (0, 1) when n = 0."""
     if n == 0:
         return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    from scipy.stats import binomtest  # here, not at the top: SciPy's stats take a while to import
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def d_prime_2afc(proportion_correct):
