@@ -16,7 +16,7 @@ import deepcolor.runs  # noqa: E402
 deepcolor.runs.import_tensorflow_quietly()  # a command line: TensorFlow's start-up chatter stays hidden
 
 from deepcolor.data.images import DEFAULT_MAX_PIXELS  # noqa: E402
-from deepcolor.image_ops import RESIZE_MODES  # noqa: E402
+from deepcolor.data.image_ops import RESIZE_MODES  # noqa: E402
 from deepcolor.data.sources import SOURCES_HELP  # noqa: E402
 from deepcolor.runs import add_debug_flag, run_cli  # noqa: E402
 

@@ -27,7 +27,7 @@ def main(argv):
     args = p.parse_args(argv)
 
     from deepcolor.data import resolve_source, scan_records, training_dataset
-    from deepcolor.encodings import get_encoding
+    from deepcolor.color.encodings import get_encoding
 
     print(f"| --data | images | list+scan s | best pass s | images/s (decode+resize+encode, {args.image_size}²) |")
     print("|---|---|---|---|---|")

@@ -42,15 +42,15 @@ class ColorizationModel:
 
     @property
     def can_sample(self):
-        from deepcolor.encodings import get_encoding
+        from deepcolor.color.encodings import get_encoding
         return self.keras_model is not None and get_encoding(self.encoding).can_sample
 
     def colorizer(self, render_size=None, **decoding):
         """The inference.Colorizer for these options (cached): a callable uint8 image -> uint8 RGB.
         decoding: temperature, prior_exponent (classification models; None keeps the model's own)."""
         decoding = {k: v for k, v in decoding.items() if v is not None}
-        from deepcolor.encodings import get_encoding
-        from deepcolor.inference import Colorizer
+        from deepcolor.color.encodings import get_encoding
+        from deepcolor.inference.colorizer import Colorizer
         if self.keras_model is None:
             if render_size or decoding:
                 raise UnsupportedOptionError("an exported SavedModel has its size and decoding built in; load "
@@ -153,7 +153,7 @@ def read_any_image(image, max_pixels=None):
 
 def _infer_encoding(model):
     """A bare .keras file knows no encoding: read it from the output channels and activation."""
-    from deepcolor.encodings import encoding_of_output
+    from deepcolor.color.encodings import encoding_of_output
     channels = model.output_shape[-1]
     name = getattr(getattr(model.layers[-1], "activation", None), "__name__", "")
     encoding = encoding_of_output(channels, name)
@@ -208,7 +208,7 @@ def colorize(image, out: "str | os.PathLike | None" = None, model=None, **option
     model, loaded once) and save it to `out` if given (PNG, JPEG, TIFF or WebP by its extension; a
     photo read from a file keeps its EXIF and ICC profile). Returns the
     uint8 RGB array (a list of them with samples=N; `out` then gets _1, _2, ... before its extension)."""
-    from deepcolor.image_files import format_of, read_metadata, save_image
+    from deepcolor.data.images import format_of, read_metadata, save_image
     if model is None or isinstance(model, (str, os.PathLike)):
         key = DEFAULT_MODEL if model is None else os.fspath(model)
         if key not in _loaded:

@@ -1,4 +1,5 @@
-"""The `deepcolor` command: one entry point for every tool (`deepcolor COMMAND --help` for each).
+"""The `deepcolor` command: one entry point for every tool (`deepcolor COMMAND --help` for each), and
+the one table of its subcommands.
 
 Each command is also `python -m deepcolor.COMMAND` (e.g. `python -m deepcolor.train`); both run the
 same main().
@@ -7,7 +8,37 @@ same main().
 import importlib
 import sys
 
-from deepcolor.commands import COMMANDS
+import os
+
+# name -> (module whose main(argv) runs it, one line for the listing); in the order a user meets them
+COMMANDS = {
+    "colorize": ("deepcolor.inference.colorize_files", "colorize photos (the shipped default model, or any trained one)"),
+    "demo": ("deepcolor.demo", "colorize a few bundled photos with the default model"),
+    "train": ("deepcolor.train", "train a model (any architecture, data source, encoding; resumable)"),
+    "evaluate": ("deepcolor.evaluate", "metrics of a model beside the gray baseline, sample grids"),
+    "export": ("deepcolor.export", "export a model as a TensorFlow SavedModel (any image size)"),
+    "replicate": ("deepcolor.replicate", "re-run a report's table and write its results page"),
+    "experiments": ("deepcolor.experiments.__main__", "list the reports' experiments, smoke-run them"),
+    "data": ("deepcolor.data.__main__", "what a --data source yields: counts per split, bad files"),
+    "serve": ("deepcolor.serve", "the colorize page in a browser (Gradio: drop photos, compare, download)"),
+    "study": ("deepcolor.study.__main__", "public-acceptance study: create, serve, report (which one is fake?)"),
+    "bench": ("deepcolor.bench", "speed benchmarks (training steps, colorize, data pipeline)"),
+    "preset": ("deepcolor.pretrained.__main__", "make a shippable preset with a model card from a run"),
+}
+# Commands whose code lives elsewhere than their `python -m` name (deepcolor.colorize is the colorize
+# function, so its command's code cannot be the module deepcolor.colorize: see colorize.py).
+RUN_AS = {"deepcolor.inference.colorize_files": "deepcolor.colorize"}
+
+
+def prog_name(module):
+    """A command's name in its usage line: `deepcolor train` when run through the `deepcolor` command,
+    else `python -m deepcolor.train`."""
+    if os.path.basename(sys.argv[0] or "") == "deepcolor":
+        for name, (command_module, _) in COMMANDS.items():
+            if RUN_AS.get(command_module, command_module.removesuffix(".__main__")) == module:
+                return f"deepcolor {name}"
+    return f"python -m {module}"
+
 
 def usage():
     from deepcolor import __version__

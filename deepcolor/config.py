@@ -17,7 +17,7 @@ from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.sources import SOURCES_HELP
 from deepcolor.errors import DeepColorError
 
-RESIZE_MODES = ("squash", "crop", "letterbox")  # how photos become squares (deepcolor.image_ops.resize_image)
+RESIZE_MODES = ("squash", "crop", "letterbox")  # how photos become squares (deepcolor.data.image_ops.resize_image)
 OPTIMIZERS = ("adam", "sgd", "sgd_momentum", "rmsprop")
 LR_SCHEDULES = ("constant", "halve_every_2", "plateau", "cosine")
 

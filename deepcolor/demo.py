@@ -13,7 +13,8 @@ import os
 import sys
 import numpy as np
 
-from deepcolor.runs import add_debug_flag, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 
 def build_parser():
@@ -53,7 +54,8 @@ def colorize_demo(out):
     from PIL import Image
     from skimage import data
     import deepcolor
-    from deepcolor import plots, runs
+    from deepcolor.pages import plots
+    from deepcolor import runs
     os.makedirs(out, exist_ok=True)
     started = time.time()
     model = deepcolor.load()
@@ -87,9 +89,10 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if not args.train:
         return colorize_demo(args.out)
-    from deepcolor import evaluate, export, plots, runs, train
+    from deepcolor import evaluate, export, runs, train
+    from deepcolor.pages import plots
     from deepcolor.api import load
-    from deepcolor.colorize_command import colorize_files
+    from deepcolor.inference.colorize_files import colorize_files
     from deepcolor.data.sources import sample_records
 
     os.makedirs(args.out, exist_ok=True)

@@ -12,7 +12,8 @@ import sys
 import time
 
 from deepcolor.errors import UsageError
-from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli
+from deepcolor.cli import prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 COLUMNS = [("mse_target", "MSE (target space)", "{:.5f}"), ("psnr", "PSNR dB", "{:.2f}"),
@@ -39,7 +40,7 @@ def build_parser():
                    help="square size colour is predicted at on the colorize path (default: the model's own)")
     p.add_argument("--border", type=float, default=None,
                    help="mirrored margin around the photo, as a fraction of the model's size (see "
-                        "deepcolor/inference.py; default: the run's setting, else 0)")
+                        "deepcolor/inference/colorizer.py; default: the run's setting, else 0)")
     p.add_argument("--compare", action="append", default=[], metavar="NAME=MODEL",
                    help="also colorize the same images with this model (a preset name, preset folder, run "
                         "directory or .keras file; its own size and decoding), one row NAME each, beside this "
@@ -80,14 +81,15 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     per source folder too."""
     import numpy as np
     import tensorflow as tf
-    from deepcolor import plots, runs
+    from deepcolor.pages import plots
+    from deepcolor import runs
     from deepcolor.data import resolve_source, scan_records, split_records
     from deepcolor.data.pipeline import resized_images
     from deepcolor.data.split import parse_fractions
-    from deepcolor.encodings import Rgb01, get_encoding
-    from deepcolor.image_ops import to_uint8
-    from deepcolor.inference import colorize_uint8, decode, gray_uint8
-    from deepcolor.metrics import ColorizationMetrics
+    from deepcolor.color.encodings import Rgb01, get_encoding
+    from deepcolor.data.image_ops import to_uint8
+    from deepcolor.inference.colorizer import colorize_uint8, decode, gray_uint8
+    from deepcolor.color.metrics import ColorizationMetrics
 
     from deepcolor.api import load
     loaded = load(run_dir, which)  # the one place a run directory becomes a model

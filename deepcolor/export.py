@@ -19,7 +19,8 @@ import os
 import shutil
 import sys
 
-from deepcolor.runs import add_debug_flag, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 
 
@@ -42,9 +43,9 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     import keras
     import tensorflow as tf
     from deepcolor import runs
-    from deepcolor.encodings import get_encoding
-    from deepcolor.image_ops import decode_upright
-    from deepcolor.inference import as_rgb, colorize_uint8
+    from deepcolor.color.encodings import get_encoding
+    from deepcolor.data.image_ops import decode_upright
+    from deepcolor.inference.colorizer import as_rgb, colorize_uint8
 
     from deepcolor.api import load
     loaded = load(run_dir, which)  # the one place a run directory (or preset) becomes a model

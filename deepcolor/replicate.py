@@ -24,7 +24,8 @@ import platform
 import sys
 import time
 
-from deepcolor.runs import add_debug_flag, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 SCALES = ("smoke", "cpu", "paper")
 
@@ -310,7 +311,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         if error or not per_seed:
             continue
         write_rows(out, report, scale, run_name, names, config, per_seed, run_dirs, protocol)
-    from deepcolor.replication_page import write_page
+    from deepcolor.pages.replication import write_page
     write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=None if page_only else time.time() - started,
                jobs=jobs)
     failed = {k: v for k, v in errors.items() if v}

@@ -104,18 +104,6 @@ def load_model(run_dir, which="best", compile=False):
     raise ModelNotFoundError(f"{run_dir} has no best.keras or last.keras yet (has training run?)")
 
 
-def prog_name(module):
-    """A command's name in its usage line: `deepcolor train` when run through the `deepcolor` command,
-    else `python -m deepcolor.train`."""
-    if os.path.basename(sys.argv[0] or "") == "deepcolor":
-        from deepcolor.commands import COMMANDS
-        for name, (command_module, _) in COMMANDS.items():
-            # deepcolor.colorize_command runs as `python -m deepcolor.colorize` (see colorize.py)
-            if command_module.removesuffix(".__main__").removesuffix("_command") == module:
-                return f"deepcolor {name}"
-    return f"python -m {module}"
-
-
 def command_line(module):
     """The command as a user would retype it, e.g. 'python -m deepcolor.train --arch unet'."""
     import shlex

@@ -8,7 +8,8 @@ colorized at full resolution. Needs `pip install "deepcolor[web]"`.
 import argparse
 import sys
 
-from deepcolor.runs import add_debug_flag, prog_name, run_cli
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 
 def build_parser():

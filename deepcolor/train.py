@@ -14,7 +14,8 @@ import time
 
 from deepcolor.errors import UsageError
 from deepcolor.config import FLAGS, RUN_IDENTITY, TrainConfig, add_setting_flags
-from deepcolor.runs import add_debug_flag, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 def build_parser():
     """train's flags: the config's settings (deepcolor/config.py declares each once: its help, choices
@@ -93,7 +94,7 @@ def resolve_config(config):
 def make_optimizer(opt):
     """The optimizer section -> a Keras optimizer (LayerwiseAdam for per-variable rates)."""
     import keras
-    from deepcolor.optimizers import LayerwiseAdam
+    from deepcolor.training.optimizers import LayerwiseAdam
     decay = {"weight_decay": opt.weight_decay} if opt.weight_decay else {}
     if opt.name == "adam":
         if opt.lr_multipliers:
@@ -206,7 +207,7 @@ def select_devices(config):
     color_on = run.color_on
     if color_on == "auto":
         color_on = "device" if gpus or run.strategy == "tpu" else "pipeline"
-    from deepcolor.encodings import get_encoding
+    from deepcolor.color.encodings import get_encoding
     if get_encoding(config.model.encoding).is_classification or run.cache_embeddings:
         color_on = "pipeline"  # the encoded target / the cached vectors come with the pipeline's batches
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
@@ -218,7 +219,7 @@ def setup_runtime(config):
     tf.distribute strategy; returns (devices, strategy)."""
     import keras
     import tensorflow as tf
-    from deepcolor.distribute import make_strategy, split_cpu
+    from deepcolor.training.distribute import make_strategy, split_cpu
     run = config.run
     split_cpu(run.cpu_devices)  # before anything makes TensorFlow start its devices
     strategy = make_strategy(run.strategy)  # multiworker sets up its collective ops before any op runs
@@ -277,7 +278,7 @@ def datasets(config, data, devices, initial_epoch, model):
     """The training and validation tf.data pipelines. The data order depends only on (seed, epoch):
     a resumed run sees what an uninterrupted one would."""
     from deepcolor.data.pipeline import training_dataset
-    from deepcolor.encodings import get_encoding
+    from deepcolor.color.encodings import get_encoding
     d, run = config.data, config.run
     encoding, encode = get_encoding(config.model.encoding), devices["color_on"] == "pipeline"
     common = dict(resize=d.resize, cache=d.cache == "memory", encode=encode)
@@ -308,8 +309,8 @@ def cached_embeddings(model, infos, encoding, config):
 def compile_model(model, optimizer, config, devices, class_weights):
     """The one compile: the loss belongs to the encoding; colours on the device wrap the model in
     a graph that computes the input and target from uint8 batches (what fit() drives)."""
-    from deepcolor.device_colors import EncodedTargetLoss, on_device_model
-    from deepcolor.encodings import get_encoding
+    from deepcolor.training.device_colors import EncodedTargetLoss, on_device_model
+    from deepcolor.color.encodings import get_encoding
     m = config.model
     options = dict(jit_compile=devices["jit_compile"], steps_per_execution=config.run.steps_per_execution)
     model.compile(optimizer=optimizer, loss=get_encoding(m.encoding).loss(m.loss, class_weights), **options)
@@ -331,7 +332,7 @@ def model_and_optimizer(config, devices, strategy, data, done_epochs):
     optimizer state included); a fresh or interrupted one is built (optionally warm-started from
     --init-from), and an interrupted one is then restored from its backup by fit()."""
     from deepcolor import runs
-    from deepcolor.encodings import get_encoding
+    from deepcolor.color.encodings import get_encoding
     from deepcolor.models import build_model
     m, out = config.model, config.run.out
     backup_dir = os.path.join(out, "backup")
@@ -360,7 +361,7 @@ def model_and_optimizer(config, devices, strategy, data, done_epochs):
 # ------------------------------------------------------------------------------------------ train
 def callbacks(config, data, model):
     import keras
-    from deepcolor.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
+    from deepcolor.training.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
     out, guard = config.run.out, NonFiniteLossGuard()
     return guard, [EpochSeeds(), guard, RunBackup(os.path.join(out, "backup"), guard),
                    EpochHistory(out, config.run.batch_size * data["steps"], guard),
@@ -426,7 +427,7 @@ def train(config, overwrite=False):
     multi-worker run writes only from the chief; the other workers train into scratch folders."""
     if config.run.strategy != "multiworker":
         return _train(config, overwrite)
-    from deepcolor.distribute import worker_run_dir
+    from deepcolor.training.distribute import worker_run_dir
     out, scratch = worker_run_dir(config.run.out)
     try:
         return _train(config.replace(run={"out": out}), overwrite)
@@ -438,7 +439,7 @@ def train(config, overwrite=False):
 def _train(config, overwrite):
     previous = prepare_run_dir(config, overwrite)
     if config.model.ensemble:  # report 001's combined models: nothing to train
-        from deepcolor.ensemble import build_ensemble_run
+        from deepcolor.training.ensemble import build_ensemble_run
         return build_ensemble_run(config)
     from deepcolor import runs
 
@@ -467,7 +468,7 @@ def ab_rebalancing_weights(infos, out, centers, limit=2000, size=64):
     import numpy as np
     import tensorflow as tf
     from deepcolor import color, runs
-    from deepcolor.classification import rebalancing_weights
+    from deepcolor.color.classification import rebalancing_weights
     from deepcolor.data.pipeline import resized_images
     path = os.path.join(out, "ab_rebalancing.json")
     saved = runs.read_json(path)

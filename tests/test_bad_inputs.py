@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from tests import images
-from deepcolor.image_files import OUTPUT_FORMATS, format_of
+from deepcolor.data.images import OUTPUT_FORMATS, format_of
 from tests.bad_inputs import DEFAULT_SHAPE, EXPECTED_SHAPES, make_bad_input_folder
 from tests.conftest import ROOT, drop_file_permission_override, run_module
 

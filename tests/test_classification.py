@@ -3,11 +3,8 @@
 import numpy as np
 import keras
 
-from deepcolor.classification import (NeighborTable, PerChannelBinsCrossEntropy, SoftEncodedCrossEntropy,
-                                      ab_gamut_bins, annealed_mean, decode_per_channel, imagenet_prior,
-                                      prior_rebalancing_weights, rebalancing_weights, sample_chroma, soft_encode,
-                                      uv_bin_centers, zhang_bins)
-from deepcolor.encodings import get_encoding
+from deepcolor.color.classification import NeighborTable, PerChannelBinsCrossEntropy, SoftEncodedCrossEntropy, ab_gamut_bins, annealed_mean, decode_per_channel, imagenet_prior, prior_rebalancing_weights, rebalancing_weights, sample_chroma, soft_encode, uv_bin_centers, zhang_bins
+from deepcolor.color.encodings import get_encoding
 
 
 def test_ab_bins_are_zhangs_313_and_the_computed_gamut_stays_an_option():

@@ -8,12 +8,11 @@ from deepcolor.errors import DeepColorError
 import tensorflow as tf
 from PIL import Image, ImageOps
 
-from deepcolor.data import (parse_fractions, resize_image, resized_images, resolve_source, scan_image,
-                            scan_records, split_records, subsample, training_dataset, write_splits)
+from deepcolor.data import parse_fractions, resize_image, resized_images, resolve_source, scan_image, scan_records, split_records, subsample, training_dataset, write_splits
 from deepcolor.data.images import BadImageError
-from deepcolor.image_ops import apply_exif_orientation, decode_upright, exif_orientation
+from deepcolor.data.image_ops import apply_exif_orientation, decode_upright, exif_orientation
 from deepcolor.data.sources import Record, sample_records
-from deepcolor.encodings import get_encoding
+from deepcolor.color.encodings import get_encoding
 from tests import images
 from tests.conftest import SHARED_PHOTOS
 

@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 
 from deepcolor.data.pipeline import encode_batch
-from deepcolor.device_colors import EncodedTargetLoss, EncodeInput, on_device_model
-from deepcolor.encodings import ENCODINGS, get_encoding
+from deepcolor.training.device_colors import EncodedTargetLoss, EncodeInput, on_device_model
+from deepcolor.color.encodings import ENCODINGS, get_encoding
 from deepcolor.models import build_model
 from tests.conftest import TRAIN_ARGS, run_module
 

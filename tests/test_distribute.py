@@ -13,7 +13,7 @@ STRICT = r'''
 import json
 import deepcolor
 import keras, numpy as np, tensorflow as tf
-from deepcolor.distribute import make_strategy, split_cpu
+from deepcolor.training.distribute import make_strategy, split_cpu
 split_cpu(2)
 from deepcolor.models.unet import UNet
 

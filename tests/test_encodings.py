@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from deepcolor import color, encodings
-from deepcolor.encodings import ENCODINGS, get_encoding
+from deepcolor import color
+from deepcolor.color import encodings
+from deepcolor.color.encodings import ENCODINGS, get_encoding
 
 TARGET_RANGES = {"rgb01": (0, 1), "rgb_pm1": (-1, 1), "ab_pm1": (-1, 1), "uv01": (0, 1)}
 

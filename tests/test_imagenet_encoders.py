@@ -168,7 +168,7 @@ def test_unet_on_the_pretrained_encoder_trains_and_reloads_without_the_wheel(tmp
 
 def test_encoder_option_reaches_the_fusion_extractor_and_fine_tunes_at_its_own_rate():
     import tensorflow as tf
-    from deepcolor.optimizers import LayerwiseAdam
+    from deepcolor.training.optimizers import LayerwiseAdam
     fusion = build_model("koalarization", 32, extractor="efficientnet_lite0", weights="imagenet")
     classifier = fusion.get_layer("efficientnet_lite0")
     assert not classifier.trainable and classifier.output_shape == (None, 1000)

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from deepcolor import color
-from deepcolor.metrics import ColorizationMetrics, ab_error_histogram, auc_from_histogram, colorfulness
+from deepcolor.color.metrics import ColorizationMetrics, ab_error_histogram, auc_from_histogram, colorfulness
 
 
 def test_colorfulness_of_gray_is_zero_and_of_a_known_image():

@@ -130,7 +130,7 @@ def test_per_variable_learning_rates_move_backbone_and_head_at_their_own_rates()
     # Report 000: VGG16 layers at 3e-6, new layers at 1e-3. Adam's first step moves each weight by
     # about its learning rate, so the two groups' largest moves tell the rates apart.
     import tensorflow as tf
-    from deepcolor.optimizers import LayerwiseAdam
+    from deepcolor.training.optimizers import LayerwiseAdam
     keras.utils.set_random_seed(0)
     model = build_model("vgg16_regression", 32)
     optimizer = LayerwiseAdam(1e-3, lr_multipliers={"block": 3e-6 / 1e-3})

@@ -25,7 +25,7 @@ def test_rows_with_the_same_settings_train_once():
 def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
     from deepcolor.experiments import Claim, seeds_for
     from deepcolor.replicate import plan
-    from deepcolor.replication_page import check_claim, pooled_spread
+    from deepcolor.pages.replication import check_claim, pooled_spread
     proto, experiments = protocol("003")
     seeds = {names[0]: seeds_for(proto, "cpu", names) for _, _, names in plan(experiments, proto, "cpu")}
     assert seeds["mlp003_best"] == 3 and seeds["mlp003_ae1"] == 3 and seeds["mlp003_hidden2"] == 1
@@ -147,7 +147,7 @@ def test_jobs_train_side_by_side_in_their_own_processes_with_the_same_results(tm
 
 
 def test_the_raw_output_column_only_where_a_row_has_a_raw_output(tmp_path):
-    from deepcolor.replication_page import results_table
+    from deepcolor.pages.replication import results_table
     proto, experiments = protocol("001")
     metrics = {"mse_target": {"mean": 0.02, "std": 0.0}, "psnr": {"mean": 22.0, "std": 0.0}}
     rows = {experiments[0].name: {"seeds": 1, "model": metrics, "gray": metrics}}

@@ -17,7 +17,7 @@ import tensorflow as tf
 from PIL import Image
 
 from deepcolor.data import resolve_source, scan_records, split_records
-from deepcolor.image_ops import decode_upright
+from deepcolor.data.image_ops import decode_upright
 from deepcolor.data.shards import shard_records
 from deepcolor.data.sources import Record
 from tests import images, stand_ins

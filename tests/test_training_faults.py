@@ -17,7 +17,7 @@ def test_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_pa
 
     calls = tf.Variable(0)
 
-    def poisoned(name, encoding="rgb01", class_weights=None):
+    def poisoned(self, name, class_weights=None):
         """MSE that turns NaN from the 11th call on: epoch 1 (8 train + 2 val batches) stays finite."""
         mse = keras.losses.MeanSquaredError()
 
@@ -26,7 +26,8 @@ def test_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_pa
             return mse(y_true, y_pred) * tf.where(calls > 10, float("nan"), 1.0)
         return loss
 
-    monkeypatch.setattr(train, "_loss", poisoned)
+    from deepcolor.color.encodings import get_encoding
+    monkeypatch.setattr(type(get_encoding("rgb01")), "loss", poisoned)  # the U-Net's own encoding
     out = str(tmp_path / "run")
     assert train.main([*TRAIN_ARGS, "--epochs", "4", "--out", out]) == 3
     err = capsys.readouterr().err

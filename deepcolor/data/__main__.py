@@ -8,7 +8,8 @@ import sys
 
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
 from deepcolor.data.sources import SOURCES_HELP
-from deepcolor.runs import add_debug_flag, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 
 def build_parser():

@@ -14,7 +14,7 @@ import sys
 import tensorflow as tf
 
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, scan_image
-from deepcolor.image_ops import RESIZE_MODES, decode_upright, resize_image, to_uint8  # noqa: F401 (re-exported)
+from deepcolor.data.image_ops import RESIZE_MODES, decode_upright, resize_image, to_uint8  # noqa: F401 (re-exported)
 
 
 def scan_records(records, max_pixels=DEFAULT_MAX_PIXELS, log=None):
@@ -132,7 +132,7 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
     vector, `train --cache-embeddings`): batches are then ((gray input, features), target).
 
     encode=False yields (rgb, rgb) uint8 batches instead, for color conversion on the device
-    (see deepcolor/device_colors.py). augment=True: a random crop and flip per image (see
+    (see deepcolor/training/device_colors.py). augment=True: a random crop and flip per image (see
     random_crop_flip).
 
     With repeat=True the stream is endless and epoch k's order depends only on (seed, k), so

@@ -62,7 +62,7 @@ class Claim:
 class Protocol:
     """How `python -m deepcolor.replicate` runs a report's table at each scale.
 
-    metric: the key of our metrics (deepcolor/metrics.py) that is the paper's figure, times `scale`
+    metric: the key of our metrics (deepcolor/color/metrics.py) that is the paper's figure, times `scale`
     to be in the paper's units; figure: the key of the rows' `figures` holding the paper's number.
     overrides: per scale, train flags set on every row (smoke also applies --smoke); seeds: per scale;
     seeded_rows: per scale, (n, row names) trained with n seeds instead (where the paper's own gap is

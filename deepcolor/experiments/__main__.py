@@ -9,7 +9,8 @@ process: the check CI runs on every config.
 import argparse
 
 from deepcolor.errors import DeepColorError, UsageError
-from deepcolor.runs import prog_name, run_cli
+from deepcolor.cli import prog_name
+from deepcolor.runs import run_cli
 import os
 import sys
 import time

@@ -10,7 +10,7 @@ Choices left open (ours):
 - The random 256 dims are drawn once with seed 0 (`feature_seed`), fixed for training and inference.
 - Model 4 "trained with a classification loss": 004 does not say how it binned ab; their result (Fig. 6)
   failed to color. We do it properly: Zhang et al.'s soft-encoded, rebalanced cross-entropy over the
-  in-gamut ab bins (`ab_bins`, deepcolor/classification.py), annealed-mean decoding. Their failure
+  in-gamut ab bins (`ab_bins`, deepcolor/color/classification.py), annealed-mean decoding. Their failure
   mode is recorded in the row's figures.
 - 004 reports no numbers, only sample grids (Fig. 6: all acceptable but Model 4).
 """

@@ -7,7 +7,7 @@ in the encoding's range, so one pipeline, training loop, evaluation and export s
 import dataclasses
 
 from deepcolor.errors import UsageError
-from deepcolor.encodings import get_encoding
+from deepcolor.color.encodings import get_encoding
 from deepcolor.experiments import report_title
 # Imported eagerly: importing registers each model class, which `.keras` loading needs.
 from deepcolor.models.backbone_decoder import BackboneDecoder

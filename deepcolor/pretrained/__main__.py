@@ -12,7 +12,8 @@ import argparse
 import os
 import sys
 
-from deepcolor.runs import add_debug_flag, run_cli, prog_name
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 
 def build_parser():
@@ -22,7 +23,7 @@ def build_parser():
     p.add_argument("--name", default="default", help="preset name (default: default)")
     p.add_argument("--temperature", type=float, default=None, help="annealed-mean temperature the preset decodes with")
     p.add_argument("--prior-exponent", type=float, default=0.0,
-                   help="the preset's prior_exponent (see deepcolor/encodings.py AbBins.chroma; default 0)")
+                   help="the preset's prior_exponent (see deepcolor/color/encodings.py AbBins.chroma; default 0)")
     p.add_argument("--border", type=float, default=0.0, help="mirrored margin, a fraction of the model size (default 0)")
     p.add_argument("--eval", required=True, help="metrics.json of `deepcolor.evaluate` on the test split")
     p.add_argument("--compare", nargs="+", default=(),

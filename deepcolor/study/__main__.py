@@ -13,7 +13,8 @@ version of each real photo when the study is created. Method names are never sho
 import argparse
 import sys
 
-from deepcolor.runs import add_debug_flag, prog_name, run_cli
+from deepcolor.runs import add_debug_flag, run_cli
+from deepcolor.cli import prog_name
 
 
 def build_parser():

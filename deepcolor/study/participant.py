@@ -21,7 +21,7 @@ def _colourfulness(client, url):
     import io
     import numpy as np
     from PIL import Image
-    from deepcolor.metrics import colorfulness
+    from deepcolor.color.metrics import colorfulness
     image = np.asarray(Image.open(io.BytesIO(client.get(url).raise_for_status().content)).convert("RGB"))
     return float(colorfulness(image[None])[0])
 

@@ -14,7 +14,7 @@ import time
 from PIL import Image
 
 from deepcolor.api import load
-from deepcolor.colorize_command import colorize_files, plan_outputs
+from deepcolor.inference.colorize_files import colorize_files, plan_outputs
 
 PHOTOS = os.path.join(os.environ.get("DEEPCOLOR_PHOTOS", "../shared/data/photos"), "bsds500")
 MODELS = {"v1": "v1", "v2 (default)": "default"}

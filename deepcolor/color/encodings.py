@@ -155,7 +155,7 @@ class Uv01(Encoding):
 
 
 class AbBins(AbPm1):
-    """Zhang et al.'s classification over their 313 in-gamut ab bins (deepcolor/classification.py).
+    """Zhang et al.'s classification over their 313 in-gamut ab bins (deepcolor/color/classification.py).
     The target stays a, b / 128; the model outputs bin probabilities; chroma is their annealed mean.
     Decoding picks the bin set by the prediction's channel count, so runs made with the 261
     computed bins (`ab_bins_gamut`, and `ab_bins` before it used Zhang's) decode right too."""
@@ -168,7 +168,7 @@ class AbBins(AbPm1):
     def loss(self, name, class_weights=None):
         if name not in self.losses:
             return Encoding.loss(self, name)
-        from deepcolor.classification import SoftEncodedCrossEntropy
+        from deepcolor.color.classification import SoftEncodedCrossEntropy
         return SoftEncodedCrossEntropy(self.centers(), class_weights)
 
     def class_weights(self, rebalance, from_training_split):
@@ -176,14 +176,14 @@ class AbBins(AbPm1):
         if rebalance == "none":
             return None
         if rebalance == "prior":
-            from deepcolor.classification import prior_rebalancing_weights
+            from deepcolor.color.classification import prior_rebalancing_weights
             if len(self.centers()) != 313:
                 raise UsageError("--rebalance prior needs Zhang's 313 bins (--encoding ab_bins)")
             return prior_rebalancing_weights()
         return from_training_split(self.centers())
 
     def centers(self):
-        from deepcolor.classification import zhang_bins
+        from deepcolor.color.classification import zhang_bins
         return zhang_bins()
 
     @property
@@ -194,7 +194,7 @@ class AbBins(AbPm1):
         """The annealed mean at `temperature` (default 0.38). prior_exponent E multiplies the
         probabilities by Zhang's ImageNet-prior class weights to the power E first (313 bins): E > 0
         favours rarer, more colourful bins; E < 0 takes back part of a rebalanced model's bias."""
-        from deepcolor.classification import TEMPERATURE, annealed_mean, bins_for, reweight_by_prior
+        from deepcolor.color.classification import TEMPERATURE, annealed_mean, bins_for, reweight_by_prior
         centers = bins_for(prediction.shape[-1])
         return annealed_mean(reweight_by_prior(prediction, prior_exponent), centers, temperature or TEMPERATURE)
 
@@ -207,7 +207,7 @@ class AbBinsGamut(AbBins):
     name = "ab_bins_gamut"
 
     def centers(self):
-        from deepcolor.classification import ab_gamut_bins
+        from deepcolor.color.classification import ab_gamut_bins
         return ab_gamut_bins()
 
 
@@ -220,15 +220,15 @@ class UvBins50(Uv01):
     def loss(self, name, class_weights=None):
         if name not in self.losses:
             return Encoding.loss(self, name)
-        from deepcolor.classification import PerChannelBinsCrossEntropy
+        from deepcolor.color.classification import PerChannelBinsCrossEntropy
         return PerChannelBinsCrossEntropy()
 
     def chroma(self, prediction):
-        from deepcolor.classification import decode_per_channel
+        from deepcolor.color.classification import decode_per_channel
         return super().chroma(decode_per_channel(prediction))
 
     def in_target_space(self, prediction):
-        from deepcolor.classification import decode_per_channel
+        from deepcolor.color.classification import decode_per_channel
         return decode_per_channel(prediction)
 
 

@@ -13,7 +13,7 @@ tints a thin frame along them.
 import tensorflow as tf
 
 from deepcolor import color
-from deepcolor.image_ops import letterbox_box, resize_image, to_uint8
+from deepcolor.data.image_ops import letterbox_box, resize_image, to_uint8
 
 
 def _model_input(encoding, rgb, image_size, resize, margin):
@@ -64,7 +64,7 @@ def sample_chromas(model, encoding, rgb, image_size, count, seed=0, resize="squa
                    decoding=None):
     """`count` plausible chroma maps [count,B,h,w,2] drawn from a classification model's predicted
     colour distribution (classification.sample_chroma)."""
-    from deepcolor.classification import TEMPERATURE, bins_for, reweight_by_prior, sample_chroma
+    from deepcolor.color.classification import TEMPERATURE, bins_for, reweight_by_prior, sample_chroma
     margin = border_pixels(image_size, border)
     prediction = model(_model_input(encoding, rgb, image_size, resize, margin), training=False)
     decoding = decoding or {}

@@ -214,13 +214,13 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
     """gray / each distinct trained run / truth, on the same test photos (seed 0's split)."""
     import numpy as np
     import tensorflow as tf
-    from deepcolor import plots
+    from deepcolor.pages import plots
     from deepcolor.api import load
     from deepcolor.data import resolve_source, scan_records, split_records
     from deepcolor.data.pipeline import resized_images
     from deepcolor.data.split import parse_fractions
-    from deepcolor.encodings import get_encoding
-    from deepcolor.inference import colorize_uint8, gray_uint8
+    from deepcolor.color.encodings import get_encoding
+    from deepcolor.inference.colorizer import colorize_uint8, gray_uint8
     shown, seen = [], set()
     for e in experiments:
         if e.name in rows and rows[e.name]["runs"][0] not in seen and os.path.isdir(rows[e.name]["runs"][0]):

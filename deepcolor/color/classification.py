@@ -29,7 +29,7 @@ NEIGHBORS = 5
 LAMBDA = 0.5
 TEMPERATURE = 0.38
 UV_BINS = 50
-RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
+RESOURCES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "resources")  # deepcolor/resources
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ model (gray in, prediction out), exactly as with `--color-on pipeline`.
 
 import keras
 
-from deepcolor.encodings import get_encoding
+from deepcolor.color.encodings import get_encoding
 
 BASE_LOSSES = {"mse": keras.losses.mean_squared_error, "mae": keras.losses.mean_absolute_error,
                "huber": keras.losses.huber}
