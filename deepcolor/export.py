@@ -16,9 +16,9 @@ pre- and post-processing run inside the graph, so serving needs no DeepColor cod
 
 import argparse
 import os
-import shutil
 import sys
 
+from deepcolor.files import atomic_path
 from deepcolor.runs import add_debug_flag, run_cli
 from deepcolor.cli import prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS
@@ -67,17 +67,13 @@ def export_run(run_dir, out, which="best", max_pixels=DEFAULT_MAX_PIXELS):
     archive.add_endpoint("serve_encoded", serve_encoded)
 
     out = os.path.abspath(out)
-    tmp = f"{out}.tmp{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    archive.write_out(tmp, verbose=False)
-    os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
-    runs.write_json(os.path.join(tmp, "assets.extra", "deepcolor.json"),
-                    {"run": os.path.abspath(run_dir), "checkpoint": model_path,
-                     "arch": s.get("arch") or type(model).__name__, "encoding": loaded.encoding, "image_size": size, "resize": resize, "max_pixels": max_pixels,
-                     "versions": runs.package_versions()})
-    if os.path.exists(out):
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        archive.write_out(tmp, verbose=False)
+        os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
+        runs.write_json(os.path.join(tmp, "assets.extra", "deepcolor.json"),
+                        {"run": os.path.abspath(run_dir), "checkpoint": model_path,
+                         "arch": s.get("arch") or type(model).__name__, "encoding": loaded.encoding, "image_size": size,
+                         "resize": resize, "max_pixels": max_pixels, "versions": runs.package_versions()})
     return out
 
 

@@ -352,10 +352,11 @@ def start_from(source, run_dir):
     """A continued row's run begins as a copy of the earlier row's finished run (its evaluation
     apart); training then extends it to the row's own epochs. Returns an error string or None."""
     import shutil
+    from deepcolor.files import atomic_path
     if not os.path.exists(os.path.join(source, "last.keras")):
         return f"it continues {source}, which has not finished"
-    shutil.copytree(source, run_dir + ".tmp", ignore=shutil.ignore_patterns("eval", "tensorboard"), dirs_exist_ok=True)
-    os.replace(run_dir + ".tmp", run_dir)
+    with atomic_path(run_dir) as tmp:
+        shutil.copytree(source, tmp, ignore=shutil.ignore_patterns("eval", "tensorboard"))
     return None
 
 

@@ -22,6 +22,8 @@ import tempfile
 PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "scikit-image", "tensorflow-datasets",
             "datasets", "fiftyone", "matplotlib")
 
+from deepcolor.files import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: used as runs.atomic_write_text)
+
 
 
 def package_versions():
@@ -32,16 +34,6 @@ def package_versions():
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
     return versions
-
-
-def atomic_write_text(path, text):
-    """Writes via a temp file + rename so a crash never leaves a half-written file."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def write_json(path, payload):
@@ -57,9 +49,8 @@ def read_json(path, default=None):
 
 def save_model(model, path):
     """Atomic `.keras` save (Keras needs the suffix, so the temp file keeps it)."""
-    tmp = f"{path[:-len('.keras')]}.tmp{os.getpid()}.keras"
-    model.save(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".keras") as tmp:
+        model.save(tmp)
 
 
 def read_history(run_dir):

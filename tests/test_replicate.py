@@ -54,6 +54,12 @@ def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
         m["gray"] = {proto.metric: {"mean": 3.35 / proto.scale, "std": 0.0}}
     verdict, lines = check_claim(Claim("x", "", (("c", "d"),)), proto, rows)
     assert verdict == "agrees; compares rows worse than gray" and lines[0].endswith("both worse than gray (3.350)")
+    # Rows with the same seeds are compared seed by seed: the split's noise, shared, cancels out.
+    paired = {"x": {"seeds": 3, "model": {proto.metric: {"mean": 3.3 / proto.scale, "std": 0.1 / proto.scale,
+                                                         "values": [v / proto.scale for v in (3.2, 3.3, 3.4)]}}},
+              "y": {"seeds": 3, "model": {proto.metric: {"mean": 3.35 / proto.scale, "std": 0.1 / proto.scale,
+                                                         "values": [v / proto.scale for v in (3.25, 3.36, 3.44)]}}}}
+    assert check_claim(Claim("x", "", (("x", "y"),)), proto, paired)[0] == "agrees"  # unpaired: within noise
     # With one seed everywhere there is no spread: nothing is told from noise.
     single = {"c": rows["c"], "d": rows["d"]}
     assert check_claim(Claim("x", "", (("c", "d"),)), proto, single)[0].startswith("untested (one seed)")

@@ -19,6 +19,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
+from deepcolor.files import atomic_path
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: a 12 MP photo passes, a 30k x 30k bomb does not
 # Formats TensorFlow decodes natively in the graph (faster, no GIL); others go through PIL.
@@ -165,24 +167,6 @@ def decode_rgb_for_tf(data):
 
 
 # ---------------------------------------------------------------------------- writing
-def temp_name(path, pid):
-    return os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp{pid}")
-
-
-def remove_stale_temp_files(outputs):
-    """Deletes temp files a killed run left for these outputs (final names are never half-written)."""
-    by_folder = {}
-    for path in outputs:
-        by_folder.setdefault(os.path.dirname(path) or ".", set()).add(os.path.basename(path))
-    for folder, names in by_folder.items():
-        if not os.path.isdir(folder):
-            continue
-        for entry in os.listdir(folder):
-            base, _, pid = entry[1:].rpartition(".tmp")
-            if entry.startswith(".") and pid.isdigit() and base in names:
-                os.remove(os.path.join(folder, entry))
-
-
 # Output formats by name: PIL's format, file extension, whether it keeps an alpha channel.
 OUTPUT_FORMATS = {"png": ("PNG", ".png", True), "jpg": ("JPEG", ".jpg", False), "tif": ("TIFF", ".tif", True),
                   "webp": ("WEBP", ".webp", True)}
@@ -223,17 +207,12 @@ def save_image(rgb, alpha, path, fmt, png_compression=1, quality=95, metadata=No
     import numpy as np
     pil_format, _, keeps_alpha = OUTPUT_FORMATS[fmt]
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = temp_name(path, os.getpid())
     options = {"PNG": {"compress_level": png_compression}, "JPEG": {"quality": quality},
                "WEBP": {"quality": quality}, "TIFF": {"compression": "tiff_deflate"}}[pil_format]
     if metadata is not None and metadata.exif:
         options["exif"] = metadata.exif
     if metadata is not None and metadata.icc_profile:
         options["icc_profile"] = metadata.icc_profile
-    try:
-        pixels = np.dstack([rgb, alpha]) if alpha is not None and keeps_alpha else rgb
+    pixels = np.dstack([rgb, alpha]) if alpha is not None and keeps_alpha else rgb
+    with atomic_path(path) as tmp:
         Image.fromarray(pixels).save(tmp, format=pil_format, **options)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

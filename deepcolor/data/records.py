@@ -9,12 +9,6 @@ from deepcolor.errors import UsageError
 from deepcolor.data.images import IMAGE_EXTENSIONS
 
 
-def cache_folder():
-    """DeepColor's cache ($DEEPCOLOR_CACHE, else ~/.cache/deepcolor): converted weights, sample photos,
-    the colorize page's examples. Here because this module is a leaf every layer may import."""
-    return os.environ.get("DEEPCOLOR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "deepcolor")
-
-
 @dataclasses.dataclass(frozen=True)
 class Record:
     id: str      # stable identity, e.g. the path relative to the folder root

@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+from deepcolor.files import atomic_path
 from deepcolor.errors import UsageError
 from deepcolor.data.shards import FORMAT, MANIFEST, SETTINGS, _write_json, read_manifest, sha256_file, shard_name
 
@@ -111,11 +112,9 @@ def write_shards(out, settings, command="", overwrite=False, log=None):
         if index in keep:
             manifest["shards"].append(keep[index])
         else:
-            tmp = path + ".tmp"
-            with tf.io.TFRecordWriter(tmp) as writer:
+            with atomic_path(path) as tmp, tf.io.TFRecordWriter(tmp) as writer:
                 for _ in items:
                     writer.write(next(examples))
-            os.replace(tmp, path)
             manifest["shards"].append({"file": name, "records": len(items), "bytes": os.path.getsize(path),
                                        "sha256": sha256_file(path)})
         manifest["complete"] = index == count - 1

@@ -35,10 +35,8 @@ def shard_name(index, count):
 
 
 def _write_json(path, payload):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(payload, f, indent=1)
-    os.replace(tmp, path)
+    from deepcolor.files import atomic_write_text
+    atomic_write_text(path, json.dumps(payload, indent=1))
 
 
 def read_manifest(folder):

@@ -27,7 +27,8 @@ import os
 import numpy as np
 
 from deepcolor.errors import UsageError
-from deepcolor.data.records import Record, cache_folder, list_folder, subsample  # noqa: F401 (Record: re-exported)
+from deepcolor.data.records import Record, list_folder, subsample  # noqa: F401 (Record: re-exported)
+from deepcolor.files import atomic_path, cache_folder
 
 
 # Color photos bundled inside scikit-image (no download needed) and the split each one serves.
@@ -53,9 +54,8 @@ def sample_records():
                     photo = np.asarray(getattr(skdata, name)())[..., :3]
                 os.makedirs(folder, exist_ok=True)
                 tile = photo if k == 0 else _tile(photo, k - 1)
-                tmp = f"{path}.{os.getpid()}.tmp.png"  # test workers may write the same tile at once
-                Image.fromarray(tile).save(tmp)
-                os.replace(tmp, path)
+                with atomic_path(path, suffix=".png") as tmp:  # test workers may write the same tile at once
+                    Image.fromarray(tile).save(tmp)
             records.append(Record(id=f"sample/{name}_{k}.png", path=path, group=name, split=split))
     return records
 

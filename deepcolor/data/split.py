@@ -2,8 +2,8 @@
 
 import hashlib
 import json
-import os
 
+from deepcolor.files import atomic_write_text
 from deepcolor.errors import UsageError
 
 SPLITS = ("train", "val", "test")
@@ -79,7 +79,4 @@ def split_by_counts(records, counts, seed):
 def write_splits(path, splits, fractions, seed):
     payload = {"seed": seed, "fractions": list(fractions),
                **{name: [r.id for r in splits[name]] for name in SPLITS}}
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(payload, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(payload, indent=1))

@@ -26,7 +26,8 @@ from deepcolor.runs import add_debug_flag, add_decoding_flags, run_cli
 from deepcolor.cli import prog_name
 from deepcolor.data.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
 from deepcolor.data.records import list_folder
-from deepcolor.data.images import FAMILY, OUTPUT_FORMATS, format_of, read_metadata, remove_stale_temp_files, save_image
+from deepcolor.data.images import FAMILY, OUTPUT_FORMATS, format_of, read_metadata, save_image
+from deepcolor.files import remove_stale_temp_files
 
 
 def build_parser():

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from deepcolor.data.records import cache_folder
+from deepcolor.files import atomic_path, cache_folder
 from deepcolor.errors import MissingExtraError, ModelNotFoundError
 from deepcolor.models import fast_layers
 
@@ -220,9 +220,8 @@ def imagenet_weights(variant):
     from deepcolor.models.torch_checkpoint import read_legacy_state_dict
     by_layer = keras_weights_from_torch(read_legacy_state_dict(wheel_checkpoint_path(variant)), variant)
     os.makedirs(cache_folder(), exist_ok=True)
-    tmp = f"{cached[:-4]}.tmp{os.getpid()}.npz"  # temp file + rename: a crash leaves no half cache
-    np.savez(tmp, **{f"{name}/{i}": v for name, values in by_layer.items() for i, v in enumerate(values)})
-    os.replace(tmp, cached)
+    with atomic_path(cached, suffix=".npz") as tmp:  # a crash leaves no half cache; savez would add .npz
+        np.savez(tmp, **{f"{name}/{i}": v for name, values in by_layer.items() for i, v in enumerate(values)})
     return by_layer
 
 

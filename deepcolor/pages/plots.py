@@ -1,6 +1,5 @@
 """Figures people would rather look at than read: sample grids and loss curves."""
 
-import os
 
 import matplotlib
 
@@ -10,10 +9,10 @@ import numpy as np  # noqa: E402
 
 
 def _save(fig, path):
-    tmp = f"{path}.tmp{os.getpid()}.png"
-    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    from deepcolor.files import atomic_path
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=100, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def sample_grid(columns, path, titles=("gray input", "colorized", "ground truth"), labels=None):

@@ -2,6 +2,7 @@
 from the finished rows' files alone, so it can be regenerated at any time (`--page-only`)."""
 
 import math
+import statistics
 import os
 
 from deepcolor import runs
@@ -18,9 +19,11 @@ OUR_COLUMNS = [("psnr", "PSNR dB", 2), ("ssim", "SSIM", 4), ("colorfulness", "CF
 RAW_OUTPUT_COLUMN = ("psnr_raw_output", "PSNR raw output dB", 2)  # only models with an RGB output have it
 VERDICT_RULE = (
     "The verdict rule (every report): a pair of rows agrees when the row the paper calls better has our lower "
-    "figure by more than twice the standard error of the difference, from the seeds (mean over n seeds: "
-    "2·√(s₁²/n₁ + s₂²/n₂)); disagrees when it is higher by as much; anything smaller is within noise, never a "
-    "verdict. A row with one seed borrows the seed-to-seed spread pooled over the rows with several; with no "
+    "figure by more than twice the standard error of the difference, from the seeds; disagrees when it is "
+    "higher by as much; anything smaller is within noise, never a verdict. Rows run with the same seeds are "
+    "compared seed by seed (a seed fixes the split too, so both rows of a seed are scored on the same test "
+    "photos): the standard error is that of the n per-seed differences, s_d/√n; otherwise "
+    "√(s₁²/n₁ + s₂²/n₂). A row with one seed borrows the seed-to-seed spread pooled over the rows with several; with no "
     "spread at all a pair is untested. A claim agrees in direction only when every pair within noise still "
     "leans the paper's way. A pair whose rows are both worse than the gray baseline compares two failures, "
     "and says so.")
@@ -105,6 +108,17 @@ def pooled_spread(protocol, rows):
     return math.sqrt(sum(variances) / len(variances)) if variances else None
 
 
+def paired_differences(better, worse, protocol):
+    """Per-seed differences (worse - better) when both rows ran the same seeds (n >= 2; every row runs
+    seeds 0, 1, ...), else None. A seed fixes the split as well as the weights, so two rows' figures
+    for one seed share their test photos: their difference is free of the split's noise, which is
+    most of the spread between seeds."""
+    values = [m["model"].get(protocol.metric, {}).get("values") for m in (better, worse)]
+    if None in values or len(values[0]) != len(values[1]) or len(values[0]) < 2:
+        return None
+    return [(w - b) * protocol.scale for b, w in zip(*values)]
+
+
 def check_claim(claim, protocol, rows):
     """(verdict, evidence lines). The verdict rule, the same for every report: a pair agrees when the
     row the paper calls better has our lower figure by more than twice the standard error of the
@@ -125,11 +139,13 @@ def check_claim(claim, protocol, rows):
         (a, sa), (b, sb) = ours(rows[better], protocol), ours(rows[worse], protocol)
         na, nb = rows[better]["seeds"], rows[worse]["seeds"]
         sa, sb = (sa if na > 1 else pooled), (sb if nb > 1 else pooled)
-        if None in (sa, sb):
+        paired = paired_differences(rows[better], rows[worse], protocol)
+        if paired is None and None in (sa, sb):
             verdict = "untested"
             said = "untested (one seed, no spread to tell it from noise)"
         else:
-            noise = 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb)
+            noise = (2 * statistics.stdev(paired) / math.sqrt(len(paired)) if paired is not None
+                     else 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb))
             if b - a > noise:
                 verdict = said = "agrees"
             elif a - b > noise:

@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from deepcolor.files import atomic_path
 from deepcolor.errors import ModelNotFoundError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,9 +33,8 @@ def save_preset(model, out_dir, encoding, image_size, resize="squash", border=0.
     os.makedirs(out_dir, exist_ok=True)
     weights = {f"w{k:03d}": w.astype(np.float16) if w.dtype == np.float32 else w
                for k, w in enumerate(model.get_weights())}
-    tmp = os.path.join(out_dir, f".weights.tmp{os.getpid()}.npz")
-    np.savez_compressed(tmp, **weights)
-    os.replace(tmp, os.path.join(out_dir, WEIGHTS_FILE))
+    with atomic_path(os.path.join(out_dir, WEIGHTS_FILE), suffix=".npz") as tmp:  # savez would add .npz
+        np.savez_compressed(tmp, **weights)
     config = {k: v for k, v in model.get_config().items() if k not in ("trainable",)}
     runs.write_json(os.path.join(out_dir, PRESET_FILE), {
         "class": type(model).__name__, "config": config, "encoding": encoding, "image_size": image_size,

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from deepcolor.files import atomic_path, atomic_write_text
 from deepcolor.errors import DeepColorError
 
 DISPLAY_SIZE = 512  # longest side of every image shown to participants
@@ -94,9 +95,8 @@ def catch_version(rgb):
 
 def _save(rgb, path):
     from PIL import Image
-    tmp = path + ".tmp"
-    Image.fromarray(rgb).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(rgb).save(tmp, format="PNG")
 
 
 def _listing(folder):
@@ -188,9 +188,8 @@ def create_study(folder, real, methods, exposure_ms=1000, practice=3, trials=40,
                              exposure_ms=exposure_ms, practice=practice, trials=trials,
                              catch_fraction=catch_fraction, assignment=assignment,
                              sources={k: str(v) for k, v in methods.items()})
-    with open(os.path.join(folder, "study.json.tmp"), "w") as f:
-        json.dump({**dataclasses.asdict(settings), "skipped": skipped}, f, indent=1)
-    os.replace(os.path.join(folder, "study.json.tmp"), os.path.join(folder, "study.json"))
+    atomic_write_text(os.path.join(folder, "study.json"),
+                      json.dumps({**dataclasses.asdict(settings), "skipped": skipped}, indent=1))
     Study(folder).close()  # creates the database
     return settings
 

@@ -184,7 +184,7 @@ def _example_photos(folder=None, count=3):
         from deepcolor.data.images import IMAGE_EXTENSIONS
         return sorted(os.path.join(folder, f) for f in os.listdir(folder)
                       if f.lower().endswith(tuple(IMAGE_EXTENSIONS)))[:count]
-    from deepcolor.data.records import cache_folder
+    from deepcolor.files import cache_folder
     target = os.path.join(cache_folder(), "page_examples")
     wanted = ("astronaut", "coffee", "chelsea")
     paths = [os.path.join(target, f"{name}.jpg") for name in wanted]
