@@ -83,9 +83,9 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     import tensorflow as tf
     from deepcolor.pages import plots
     from deepcolor import runs
-    from deepcolor.data import resolve_source, scan_records, split_records
+    from deepcolor.data import resolve_source, scan_records
     from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.split import parse_fractions
+    from deepcolor.data.split import run_splits
     from deepcolor.color.encodings import Rgb01, get_encoding
     from deepcolor.data.image_ops import to_uint8
     from deepcolor.inference.colorizer import colorize_uint8, decode, gray_uint8
@@ -103,9 +103,11 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     render = render_size or size  # the colorize path may predict at another size (same weights)
     render_model = loaded.keras_model_at(render)
 
-    records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])
-    if split != "all":
-        splits = split_records(records, parse_fractions(s["split"]), s["seed"])
+    if split == "all":
+        records = resolve_source(data or s["data"], s["max_samples"] if data is None else 0, s["seed"])
+    else:
+        splits = run_splits(run_dir, s, data)  # the split training wrote, on the run's own data
+        records = [r for part in splits.values() for r in part]
         if split == "auto":
             split = "test" if splits["test"] else "val"
         if records and not splits[split]:

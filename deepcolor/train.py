@@ -239,13 +239,11 @@ def setup_runtime(config):
 def load_data(config):
     """List -> subset -> split -> scan (bad files are reported and skipped, never fatal). Returns
     {"train": infos, "val": infos, "skipped": [...], "steps": steps per epoch}."""
-    from deepcolor.data import resolve_source, scan_records, split_records, write_splits
-    from deepcolor.data.split import hash_unit, parse_fractions
+    from deepcolor.data import scan_records, write_splits
+    from deepcolor.data.split import hash_unit, parse_fractions, splits_of
     data, seed = config.data, config.run.seed
-    fractions = parse_fractions(data.split)
-    records = resolve_source(data.source, data.max_samples, seed)
-    splits = split_records(records, fractions, seed)
-    write_splits(os.path.join(config.run.out, "splits.json"), splits, fractions, seed)
+    records, splits = splits_of(data.source, data.max_samples, data.split, seed)
+    write_splits(os.path.join(config.run.out, "splits.json"), splits, parse_fractions(data.split), seed)
     usable, skipped = {}, []
     for name in ("train", "val"):
         usable[name], bad = scan_records(splits[name], data.max_pixels)

@@ -269,3 +269,19 @@ def test_crop_flip_augmentation_is_seeded_per_batch_and_resumes_exactly(tmp_path
     assert not np.array_equal(np.sort(full[0].ravel()), np.sort(plain[0].ravel()))  # crops differ from the whole
     # Two epochs of the same images are cropped differently.
     assert not np.allclose(np.sort(np.concatenate(full[:3]).ravel()), np.sort(np.concatenate(full[3:6]).ravel()))
+
+
+def test_evaluate_reads_the_split_training_wrote(tmp_path):
+    import json
+    from deepcolor.data.split import run_splits, splits_of
+    from deepcolor.errors import UsageError
+    settings = {"data": "sample", "max_samples": 0, "split": "0.6,0.2,0.2", "seed": 0}
+    _, fresh = splits_of("sample", 0, "0.6,0.2,0.2", 0)
+    assert [r.id for r in run_splits(str(tmp_path), settings)["test"]] == [r.id for r in fresh["test"]]  # none written
+    kept = [r.id for r in fresh["test"][:2]]
+    (tmp_path / "splits.json").write_text(json.dumps({"train": [], "val": [], "test": kept}))
+    assert [r.id for r in run_splits(str(tmp_path), settings)["test"]] == kept  # read, not recomputed
+    assert [r.id for r in run_splits(str(tmp_path), settings, data="sample")["test"]] == [r.id for r in fresh["test"]]
+    (tmp_path / "splits.json").write_text(json.dumps({"train": [], "val": [], "test": ["sample/gone.png"]}))
+    with pytest.raises(UsageError, match="splits.json: 1 of the run's photos are no longer in sample"):
+        run_splits(str(tmp_path), settings)

@@ -232,9 +232,9 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
     import tensorflow as tf
     from deepcolor.pages import plots
     from deepcolor.api import load
-    from deepcolor.data import resolve_source, scan_records, split_records
+    from deepcolor.data import scan_records
     from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.split import parse_fractions
+    from deepcolor.data.split import run_splits
     from deepcolor.color.encodings import get_encoding
     from deepcolor.inference.colorizer import colorize_uint8, gray_uint8
     shown, seen = [], set()
@@ -246,8 +246,7 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
         return False
     first = runs.load_config(shown[0][1])["settings"]
     split = rows[shown[0][0]]["split"]
-    records = resolve_source(first["data"], first["max_samples"], first["seed"])
-    part = split_records(records, parse_fractions(first["split"]), first["seed"])[split][:photos]
+    part = run_splits(shown[0][1], first)[split][:photos]
     usable, _ = scan_records(part, log=lambda line: None)
     size = max(64, first["image_size"])
     truth = np.stack(list(resized_images([info for _, info in usable], (size,)).as_numpy_iterator()))
