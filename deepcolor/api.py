@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from deepcolor.data.images import read_any_image
 from deepcolor.errors import DeepColorError, ModelNotFoundError, UnsupportedOptionError
 
 DEFAULT_MODEL = "default"
@@ -131,24 +132,6 @@ def colorize_many(colorizer, images, max_pixels=None):
         for k, out in zip(indices, colorizer(np.stack([arrays[k] for k in indices]))):
             results[k] = out
     return results
-
-
-def read_any_image(image, max_pixels=None):
-    """A path, PIL image or uint8 array -> (uint8 [H, W, C>=1], alpha or None). Raises BadImageError."""
-    from deepcolor.data.images import DEFAULT_MAX_PIXELS, BadImageError, pil_to_rgb, read_image
-    if isinstance(image, (str, os.PathLike)):
-        return read_image(os.fspath(image), max_pixels or DEFAULT_MAX_PIXELS)
-    if hasattr(image, "mode") and hasattr(image, "size"):  # a PIL image
-        from PIL import ImageOps
-        return pil_to_rgb(ImageOps.exif_transpose(image))
-    array = np.asarray(image)
-    if array.dtype != np.uint8:
-        raise BadImageError(f"expected a uint8 image array, got {array.dtype}")
-    if array.ndim == 2:
-        array = array[..., None]
-    if array.ndim != 3 or not 1 <= array.shape[-1] <= 4 or min(array.shape[:2]) < 1:
-        raise BadImageError(f"expected an image array [H, W] or [H, W, 1-4], got shape {array.shape}")
-    return array, None
 
 
 def _infer_encoding(model):

@@ -85,7 +85,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     from deepcolor import runs
     from deepcolor.data import resolve_source, scan_records
     from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.split import run_splits
+    from deepcolor.data.sources import run_splits
     from deepcolor.color.encodings import Rgb01, get_encoding
     from deepcolor.data.image_ops import to_uint8
     from deepcolor.inference.colorizer import colorize_uint8, decode, gray_uint8

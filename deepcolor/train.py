@@ -240,7 +240,8 @@ def load_data(config):
     """List -> subset -> split -> scan (bad files are reported and skipped, never fatal). Returns
     {"train": infos, "val": infos, "skipped": [...], "steps": steps per epoch}."""
     from deepcolor.data import scan_records, write_splits
-    from deepcolor.data.split import hash_unit, parse_fractions, splits_of
+    from deepcolor.data.sources import splits_of
+    from deepcolor.data.split import hash_unit, parse_fractions
     data, seed = config.data, config.run.seed
     records, splits = splits_of(data.source, data.max_samples, data.split, seed)
     write_splits(os.path.join(config.run.out, "splits.json"), splits, parse_fractions(data.split), seed)

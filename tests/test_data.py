@@ -273,7 +273,7 @@ def test_crop_flip_augmentation_is_seeded_per_batch_and_resumes_exactly(tmp_path
 
 def test_evaluate_reads_the_split_training_wrote(tmp_path):
     import json
-    from deepcolor.data.split import run_splits, splits_of
+    from deepcolor.data.sources import run_splits, splits_of
     from deepcolor.errors import UsageError
     settings = {"data": "sample", "max_samples": 0, "split": "0.6,0.2,0.2", "seed": 0}
     _, fresh = splits_of("sample", 0, "0.6,0.2,0.2", 0)

@@ -153,6 +153,22 @@ def read_image(path, max_pixels=DEFAULT_MAX_PIXELS, data=None):
         raise BadImageError(f"cannot decode ({_short(e)})") from None
 
 
+def read_any_image(image, max_pixels=None):
+    """A path, PIL image or uint8 array -> (uint8 [H, W, C>=1], alpha or None). Raises BadImageError."""
+    if isinstance(image, (str, os.PathLike)):
+        return read_image(os.fspath(image), max_pixels or DEFAULT_MAX_PIXELS)
+    if hasattr(image, "mode") and hasattr(image, "size"):  # a PIL image
+        return pil_to_rgb(ImageOps.exif_transpose(image))
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        raise BadImageError(f"expected a uint8 image array, got {array.dtype}")
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3 or not 1 <= array.shape[-1] <= 4 or min(array.shape[:2]) < 1:
+        raise BadImageError(f"expected an image array [H, W] or [H, W, 1-4], got shape {array.shape}")
+    return array, None
+
+
 def decode_rgb_for_tf(data):
     """numpy_function body for the tf.data pipeline: encoded bytes -> RGB uint8, no EXIF transpose
     (done in-graph). For the formats TensorFlow cannot decode itself."""

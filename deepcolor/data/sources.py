@@ -165,3 +165,31 @@ def mix_records(parts, max_samples, seed):
         n_train = round(len(ranked) * MIX_TRAIN_FRACTION)
         records += [dataclasses.replace(r, split="train" if k < n_train else "val") for k, r in enumerate(ranked)]
     return sorted(records, key=lambda r: r.id)
+
+
+def splits_of(source, max_samples, split, seed):
+    """(records, {split: records}): a data source listed, subset and split as training does."""
+    from deepcolor.data.split import parse_fractions, split_records
+    records = resolve_source(source, max_samples, seed)
+    return records, split_records(records, parse_fractions(split), seed)
+
+
+def run_splits(run_dir, settings, data=None):
+    """{split: records} of a trained run: the ids its training wrote to splits.json (read, not
+    recomputed) when it is scored on its own data; on other data (`data`, e.g. evaluate --data), or
+    for a run from before splits.json, that data split afresh with the run's fractions and seed."""
+    import json
+    from deepcolor.data.split import SPLITS
+    records, fresh = splits_of(data or settings["data"], settings["max_samples"] if data is None else 0,
+                               settings["split"], settings["seed"])
+    path = os.path.join(run_dir, "splits.json")
+    if data is not None or not os.path.exists(path):
+        return fresh
+    with open(path, encoding="utf-8") as f:
+        stored = json.load(f)
+    by_id = {r.id: r for r in records}
+    missing = [i for name in SPLITS for i in stored.get(name, []) if i not in by_id]
+    if missing:
+        raise UsageError(f"{path}: {len(missing)} of the run's photos are no longer in {settings['data']} "
+                         f"(e.g. {missing[0]}); pass --data to score it on what is there")
+    return {name: [by_id[i] for i in stored.get(name, [])] for name in SPLITS}

@@ -234,7 +234,7 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
     from deepcolor.api import load
     from deepcolor.data import scan_records
     from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.split import run_splits
+    from deepcolor.data.sources import run_splits
     from deepcolor.color.encodings import get_encoding
     from deepcolor.inference.colorizer import colorize_uint8, gray_uint8
     shown, seen = [], set()
