@@ -177,6 +177,18 @@ def train_and_evaluate(name, scale, run_dir, seed, protocol, member_dirs=None, l
     return runs.read_json(os.path.join(eval_dir, "metrics.json")), error
 
 
+def row_commands(experiments, protocol, scale, extra=None):
+    """{row: its training command for seed SEED}: what `replicate` trains for that row (the page shows it)."""
+    import shlex
+    out = {}
+    for e in experiments:
+        source = protocol.continues.get(scale, {}).get(e.name)
+        argv = train_argv(e.name, scale, scale_overrides(protocol, scale, extra, e.name), f"runs/{e.name}_sSEED", "SEED")
+        out[e.name] = ((f"cp -r runs/{source}_sSEED runs/{e.name}_sSEED  # it continues {source}'s finished run\n"
+                        if source else "") + "python -m deepcolor.train " + " ".join(shlex.quote(str(a)) for a in argv))
+    return out
+
+
 def summarize(per_seed, protocol):
     """Mean and standard deviation over seeds of every metric of the model row and the gray row."""
     import numpy as np
@@ -313,7 +325,7 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         write_rows(out, report, scale, run_name, names, config, per_seed, run_dirs, protocol)
     from deepcolor.pages.replication import write_page
     write_page(report, scale, out, runs_dir, grid_photos, wall_seconds=None if page_only else time.time() - started,
-               jobs=jobs)
+               jobs=jobs, row_commands=row_commands(experiments, protocol, scale, extra))
     failed = {k: v for k, v in errors.items() if v}
     log(f"report {report} ({scale}): {len(errors) - len(failed)} rows done this time, {len(failed)} failed -> {out}")
     return errors
@@ -343,9 +355,12 @@ def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_di
         old_seconds = previous.get("train_seconds", [])
         seconds = [s if s is not None else (old_seconds[k] if k < len(old_seconds) else None)
                    for k, s in enumerate(seconds)]
+        trained_on = (runs.read_json(os.path.join(run_dirs[0], "summary.json"), {}).get("images")
+                      or previous.get("trained_on"))  # seed 0's train and val photos
         runs.write_json(os.path.join(folder, "metrics.json"), {
             **summary, "row": name, "runs": run_dirs, "train_seconds": seconds, "machine": machine(),
-            "split": per_seed[0]["split"], "images": per_seed[0]["images"], "per_seed": per_seed})
+            "split": per_seed[0]["split"], "images": per_seed[0]["images"], "trained_on": trained_on,
+            "per_seed": per_seed})
 
 
 def start_from(source, run_dir):

@@ -50,12 +50,14 @@ def report_title(key):
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
-    """A conclusion of a report, checkable on our table: each (better, worse) pair of rows says the
-    first has the lower metric. `quote` is the report's own words."""
+    """A conclusion of a report, checkable on our table. kind "better": each (better, worse) pair of
+    rows says the first has the lower metric; kind "similar": each pair's two rows end alike (no gap
+    beyond the seeds' noise). `quote` is the report's own words."""
     id: str
     text: str
     pairs: tuple
     quote: str = ""
+    kind: str = "better"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Protocol:
     at_paper_scale: tuple = ()
     jobs: dict = dataclasses.field(default_factory=dict)
     row_overrides: dict = dataclasses.field(default_factory=dict)
+    other_figures: tuple = ()  # (key of the rows' figures, label): more of the paper's columns, shown as printed
     standin_rows: tuple = ()
     standin_notes: tuple = ()
 

@@ -74,13 +74,16 @@ def train_seconds(row_folder):
 
 def results_table(protocol, experiments, rows, out):
     columns = our_columns(rows)
-    header = (f"| row | the paper's row | paper: {protocol.metric_label} | ours: {protocol.metric_label} | "
+    others = [(key, label) for key, label in protocol.other_figures if any(key in e.figures for e in experiments)]
+    header = (f"| row | the paper's row | paper: {protocol.metric_label} | "
+              + "".join(f"paper: {label} | " for _, label in others) + f"ours: {protocol.metric_label} | "
               + " | ".join(t for _, t, _ in columns) + " | seeds | train time |")
-    lines = [header, "|" + "---|" * (6 + len(columns))]
+    lines = [header, "|" + "---|" * (6 + len(others) + len(columns))]
     gray = None
     for e in experiments:
         if e.name not in rows:
-            lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | not run yet |"
+            lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | "
+                         + "".join(f"{e.figures.get(k, '–')} | " for k, _ in others) + "not run yet |"
                          + " |" * (len(columns) + 2))
             continue
         m = rows[e.name]
@@ -89,15 +92,27 @@ def results_table(protocol, experiments, rows, out):
                  for k, _, d in columns]
         seconds = train_seconds(os.path.join(out, "rows", e.name))
         lines.append(f"| {e.name} | {e.row} | {e.figures.get(protocol.figure, '–')} | "
-                     f"**{fmt(ours(m, protocol), protocol.decimals, m['seeds'])}** | " + " | ".join(cells)
+                     + "".join(f"{e.figures.get(k, '–')} | " for k, _ in others)
+                     + f"**{fmt(ours(m, protocol), protocol.decimals, m['seeds'])}** | " + " | ".join(cells)
                      + f" | {m['seeds']} | {seconds:.0f} s |")
     if gray:
         cells = [fmt((gray["gray"][k]["mean"], gray["gray"][k]["std"]) if k in gray["gray"] else None, d, gray["seeds"])
                  for k, _, d in columns]
-        lines.append(f"| gray baseline | (zero chroma: the input's own L, no colour) | – | "
-                     f"**{fmt(ours(gray, protocol, 'gray'), protocol.decimals, gray['seeds'])}** | "
+        lines.append(f"| gray baseline | (zero chroma: the input's own L, no colour) | – | " + "– | " * len(others)
+                     + f"**{fmt(ours(gray, protocol, 'gray'), protocol.decimals, gray['seeds'])}** | "
                      + " | ".join(cells) + f" | {gray['seeds']} | – |")
     return "\n".join(lines)
+
+
+def images_line(out, rows):
+    """'train 2371, val 269, test 259' (seed 0's split) from the first row that recorded its training's."""
+    first = next(iter(rows.values()))
+    recorded = [m["trained_on"] for m in rows.values() if m.get("trained_on")]
+    recorded += [runs.read_json(os.path.join(m["runs"][0], "summary.json"), {}).get("images") for m in rows.values()
+                 if m.get("runs") and os.path.exists(os.path.join(m["runs"][0], "summary.json"))]
+    counts = dict(next((r for r in recorded if r), {}))
+    counts[first["split"]] = first["images"]
+    return ", ".join(f"{k} {counts[k]}" for k in ("train", "val", "test") if k in counts)
 
 
 def pooled_spread(protocol, rows):
@@ -146,7 +161,11 @@ def check_claim(claim, protocol, rows):
         else:
             noise = (2 * statistics.stdev(paired) / math.sqrt(len(paired)) if paired is not None
                      else 2 * math.sqrt(sa ** 2 / na + sb ** 2 / nb))
-            if b - a > noise:
+            if claim.kind == "similar":  # alike: no gap beyond the noise either way
+                verdict = "agrees" if abs(a - b) <= noise else "disagrees"
+                said = ("alike within noise" if verdict == "agrees" else
+                        f"a gap beyond noise ({abs(a - b):.{protocol.decimals}f} > {noise:.{protocol.decimals}f})")
+            elif b - a > noise:
                 verdict = said = "agrees"
             elif a - b > noise:
                 verdict = said = "disagrees"
@@ -261,7 +280,7 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
     return True
 
 
-def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, jobs=1):
+def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, jobs=1, row_commands=None):
     from deepcolor.experiments import REPORTS, protocol as get_protocol, report_title
     protocol, experiments = get_protocol(report)
     if wall_seconds is None:  # a --page-only rewrite keeps what the last training invocation measured
@@ -298,6 +317,7 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         + (f" of {s.get('steps_per_epoch')} steps" if s.get("steps_per_epoch") else "")
         + f", batch {s.get('batch_size')}, {s.get('optimizer')} lr {s.get('lr')}, loss {s.get('loss')}, "
         f"encoding `{s.get('encoding')}`; each row's own settings are in `rows/ROW/config.json`.",
+        (f"- Photos per split (seed 0): {images_line(out, rows)}." if rows else "- Photos per split: no row run yet."),
         f"- Evaluated on the {protocol.split} split at {protocol.metric_size}×{protocol.metric_size}; the paper's "
         f"metric is {protocol.metric_label} (our `{protocol.metric}`"
         + (f" × {protocol.scale:g}" if protocol.scale != 1 else "") + ").",
@@ -328,6 +348,14 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
                   "The stand-in rows beside the rows they are compared with, and the gray baseline:", "",
                   standin_table, "", "Claims the stand-ins can speak to (the same verdict rule):", "",
                   standin_text, ""]
+    if row_commands:
+        scale_flag = f" --scale {scale}"
+        lines += ["## Each row's command", "",
+                  f"One row alone: `{env}python -m deepcolor.replicate {report}{scale_flag} --rows ROW` (it trains the "
+                  "row's missing seeds and rewrites this page). What it trains for each seed (SEED = 0, 1, ...; "
+                  "then `python -m deepcolor.evaluate --run runs/ROW_sSEED "
+                  f"--split {protocol.split} --metric-size {protocol.metric_size}`):", "", "```bash",
+                  *[f"# {name}\n{command}" for name, command in row_commands.items()], "```", ""]
     if protocol.at_paper_scale and scale != "paper":
         lines += ["## At the paper's scale", "", *[f"- {line}" for line in protocol.at_paper_scale], ""]
     if has_curves:
