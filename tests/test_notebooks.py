@@ -83,7 +83,7 @@ def test_report_notebook_replicates_at_smoke_scale_and_shows_the_table(report, t
     text = "\n".join(outputs_text(c) for c in notebook.cells)
     assert "failed rows: none" in text
     # the table cell showed our figure beside the paper's
-    assert f"| paper: {proto.metric_label} | ours: {proto.metric_label} |" in text
+    assert f"| paper: {proto.metric_label} | " in text and f" ours: {proto.metric_label} |" in text
     out, runs_dir = tmp_path / "results" / f"{report}_smoke", tmp_path / "runs" / f"{report}_smoke"
     page = (out / "README.md").read_text()
     assert f"python -m deepcolor.replicate {report} --scale smoke" in page
