@@ -1,6 +1,6 @@
 """Driving the two pages in a real headless browser (Chromium through Selenium): a scripted
 participant clicks through a study, and photos are dropped on the colorize page (Gradio). Used by the
-browser tests and by results/study/make_example.sh for the screenshots.
+browser tests and by scripts/study/make_example.sh for the screenshots.
 """
 
 import os

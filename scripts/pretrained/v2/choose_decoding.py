@@ -1,6 +1,6 @@
 """Default model v2's decoding, chosen on the validation split by the rule in tune_v2.sh:
-    python results/pretrained/v2/choose_decoding.py runs/v2_ft > results/pretrained/v2/tuning.md
-Writes decoding.json beside this file."""
+    python scripts/pretrained/v2/choose_decoding.py runs/v2_ft > results/pretrained/v2/tuning.md
+Writes results/pretrained/v2/decoding.json."""
 
 import glob
 import json
@@ -31,7 +31,7 @@ lines = [f"Validation split of `{run}` ({candidates[0][2]['images']} photos), me
 count, _, m, met = max(candidates, key=lambda c: (c[0], c[1]))
 chosen = {"temperature": m["temperature"], "prior_exponent": m["prior_exponent"] or 0.0,
           "image_size": m["image_size"], "targets_met_on_val": met}
-json.dump(chosen, open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "decoding.json"), "w"), indent=1)
+json.dump(chosen, open(os.path.join("results", "pretrained", "v2", "decoding.json"), "w"), indent=1)  # run from the repository root
 lines += ["", f"Chosen by the rule: temperature {chosen['temperature']:g}, prior exponent "
           f"{chosen['prior_exponent']:+g}; targets met on val: {count} of 4 ({', '.join(met) or 'none'}). "
           "Written to decoding.json."]

@@ -1,5 +1,5 @@
 """Colorize speed of default model v2 beside v1, in one run on this machine (file -> file, as users run it):
-    python results/pretrained/v2/speed.py > results/pretrained/v2/speed.md
+    python scripts/pretrained/v2/speed.py > results/pretrained/v2/speed.md
 - one 12 MP photo (4000x3000 JPEG: a real photo upscaled), the median of 3 runs after a warm-up;
 - a folder of 100 photos of 0.5 MP (816x612 JPEGs: real photos resized), one pass after a warm-up.
 The photos come from $DEEPCOLOR_PHOTOS (BSDS500); both models colorize the same files into fresh folders.
@@ -62,7 +62,7 @@ def main():
         print(f"| {label} | {big_s:.2f} | {folder_s:.1f} | {count / folder_s:.1f} | "
               f"{big_s / base[1]:.2f}× / {folder_s / base[2]:.2f}× |")
     print(f"\nMachine: {os.cpu_count()} CPU cores, no GPU. "
-          f"Command: `python results/pretrained/v2/speed.py` (same run, same files).")
+          f"Command: `python scripts/pretrained/v2/speed.py` (same run, same files).")
     return 0
 
 

@@ -14,5 +14,5 @@ for t in 0.38 0.6; do
         --prior-exponent "$e" --out "$out" --samples 0
   done
 done
-$PY results/pretrained/v2/choose_decoding.py "$RUN" > results/pretrained/v2/tuning.md
+$PY scripts/pretrained/v2/choose_decoding.py "$RUN" > results/pretrained/v2/tuning.md
 cat results/pretrained/v2/tuning.md

@@ -4,5 +4,5 @@
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 ADE=${DEEPCOLOR_ADE20K:-../shared/data/ade20k_val1500}
-PYTHONPATH=. $PY results/study/screenshots.py --colorize-page results/study \
+PYTHONPATH=. $PY scripts/study/screenshots.py --colorize-page results/study \
     "$ADE/images/ADE_val_00000005.jpg" "$ADE/images/ADE_val_00000039.jpg" "$ADE/images/ADE_val_00000047.jpg"

@@ -2,7 +2,7 @@
 # The small comparison behind the default model's recipe: four U-Net recipes trained the same way
 # (64x64, 6 epochs, batch 16, Adam 3e-4, crop+flip augmentation, seed 0) on the same photos, then
 # evaluated on the same validation split (the test split is kept for the chosen model's card).
-# Usage: bash results/pretrained/compare.sh   (DEEPCOLOR_PHOTOS / DEEPCOLOR_ADE20K: the two folders)
+# Usage: bash scripts/pretrained/compare.sh   (DEEPCOLOR_PHOTOS / DEEPCOLOR_ADE20K: the two folders)
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 DATA="folder:${DEEPCOLOR_PHOTOS:-../shared/data/photos}+folder:${DEEPCOLOR_ADE20K_DIR:-../shared/data/ade20k_val1500}"

@@ -19,5 +19,5 @@ $PY -m deepcolor.study create --name "$STUDY" --real "$REAL" --assignment interl
     --method gray=gray --method deepcolor_default=default --method regression_unet=runs/compare/regression_ab
 $PY -m deepcolor.study simulate "$STUDY" --participants 20 --policy colourfulness
 $PY -m deepcolor.study report "$STUDY" --out results/study/example
-PYTHONPATH=. $PY results/study/screenshots.py "$STUDY" results/study
-PY=$PY bash results/study/colorize_page.sh
+PYTHONPATH=. $PY scripts/study/screenshots.py "$STUDY" results/study
+PY=$PY bash scripts/study/colorize_page.sh

@@ -1,7 +1,7 @@
 """Screenshots of the study page and the colorize page, taken in headless Chromium.
 
-    python results/study/screenshots.py STUDY OUT                     # the study's pages, on a copy of it
-    python results/study/screenshots.py --colorize-page OUT PHOTO...  # the colorize page
+    python scripts/study/screenshots.py STUDY OUT                     # the study's pages, on a copy of it
+    python scripts/study/screenshots.py --colorize-page OUT PHOTO...  # the colorize page
 
 The study's screenshot participant takes a copy of the study, so it is not counted in the study itself.
 """

@@ -1,6 +1,6 @@
 """Collects validation metrics into a markdown table:
-    python results/pretrained/summarize.py runs/compare > results/pretrained/compare.md   (the recipes)
-    python results/pretrained/summarize.py runs default_ft --choose > results/pretrained/tuning.md
+    python scripts/pretrained/summarize.py runs/compare > results/pretrained/compare.md   (the recipes)
+    python scripts/pretrained/summarize.py runs default_ft --choose > results/pretrained/tuning.md
         (one run's decodings; --choose applies the rule of tune_default.sh and writes decoding.json)"""
 
 import glob
@@ -44,7 +44,7 @@ if choose and candidates:
     chosen = {"temperature": m.get("temperature") or 0.38, "prior_exponent": m.get("prior_exponent") or 0.0,
               "render_size": m.get("render_size") or m["image_size"], "image_size": m["image_size"],
               "meets_all_targets_on_val": meets_all((m, ours, gray))}
-    json.dump(chosen, open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "decoding.json"), "w"), indent=1)
+    json.dump(chosen, open(os.path.join("results", "pretrained", "decoding.json"), "w"), indent=1)  # run from the repository root
     lines += ["", f"Chosen by the rule: temperature {chosen['temperature']:g}, prior exponent "
               f"{chosen['prior_exponent']:+g} (all three targets met on val: "
               f"{'yes' if chosen['meets_all_targets_on_val'] else 'no'}); written to decoding.json."]

@@ -17,5 +17,5 @@ preset() {
       --notes results/pretrained/v2/failure_modes.md --samples-image ../../../results/pretrained/v2/test/samples.png
 }
 preset results/pretrained/v2/tuning.md
-PYTHONPATH=. $PY results/pretrained/v2/speed.py > results/pretrained/v2/speed.md
+PYTHONPATH=. $PY scripts/pretrained/v2/speed.py > results/pretrained/v2/speed.md
 preset results/pretrained/v2/tuning.md results/pretrained/v2/speed.md

@@ -23,5 +23,5 @@ for r in 160 192; do
         --render-size "$r" --out "$out" --samples 0
   done
 done
-$PY results/pretrained/summarize.py "$(dirname "$RUN")" "$(basename "$RUN")" --choose > results/pretrained/tuning.md
+$PY scripts/pretrained/summarize.py "$(dirname "$RUN")" "$(basename "$RUN")" --choose > results/pretrained/tuning.md
 cat results/pretrained/tuning.md
