@@ -28,7 +28,7 @@ def main(argv=None):
     from deepcolor.api import load
     from deepcolor.study.app import make_app, serve
     model = load(args.model)  # a bad --model fails now, not at the first upload
-    serve(make_app(model=model), args.host, args.port)
+    serve(make_app(model=model), args.host, args.port, path="/colorize")
     return 0
 
 

@@ -94,9 +94,9 @@ def make_app(study_folder=None, model=None, colorize_page=True):
     return app
 
 
-def serve(app, host="127.0.0.1", port=8000, log=print):
-    """Runs the app with uvicorn until interrupted."""
+def serve(app, host="127.0.0.1", port=8000, log=print, path="/"):
+    """Runs the app with uvicorn until interrupted; `path` is the page the message points to."""
     from deepcolor.errors import import_extra
     uvicorn = import_extra("uvicorn", "serving the web app", extra="web")
-    log(f"open http://{host}:{port}/  (Ctrl+C stops)")
+    log(f"open http://{host}:{port}{path}  (Ctrl+C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
