@@ -41,7 +41,8 @@ test-oldest:
 	rm -rf $(OLDEST) && $(PYTHON_OLDEST) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
 	$(OLDEST)/bin/python -m pip install --quiet $(OLDEST_PINS) $(OLDEST_TOOLS)
-	$(OLDEST)/bin/python -m pip install --quiet ".[web]"
+	printf '%s\n' $(OLDEST_PINS) > $(OLDEST)/constraints.txt  # the extras must not move Colab's versions
+	$(OLDEST)/bin/python -m pip install --quiet ".[web]" -c $(OLDEST)/constraints.txt
 	$(OLDEST)/bin/python -c "import importlib.util as u, keras, tensorflow as tf; \
 	  assert (tf.__version__, keras.__version__) == ('2.19.0', '3.10.0'), (tf.__version__, keras.__version__); \
 	  assert not any(u.find_spec(m) for m in ('fiftyone', 'datasets', 'tensorflow_datasets')), 'a hub library'"
