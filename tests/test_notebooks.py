@@ -90,8 +90,9 @@ def test_report_notebook_replicates_at_smoke_scale_and_shows_the_table(report, t
     for e in experiments:
         row = next(line for line in page.splitlines() if line.startswith(f"| {e.name} |"))
         assert "not run yet" not in row
-        if proto.figure in e.figures:  # the paper's own figure, as printed, beside ours
-            assert f"| {e.figures[proto.figure]} | **" in row
+        if proto.figure in e.figures:  # the paper's own figures, as printed, beside ours
+            printed = "".join(f"{e.figures.get(k, '–')} | " for k, _ in proto.other_figures)
+            assert f"| {e.figures[proto.figure]} | {printed}**" in row
         metrics = json.loads((out / "rows" / e.name / "metrics.json").read_text())
         assert metrics["model"][proto.metric]["mean"] >= 0 and (out / "rows" / e.name / "config.json").exists()
     assert "| gray baseline |" in page and "## The paper's claims, checked" in page
