@@ -6,9 +6,8 @@ same main().
 """
 
 import importlib
-import sys
-
 import os
+import sys
 
 # name -> (module whose main(argv) runs it, one line for the listing); in the order a user meets them
 COMMANDS = {

@@ -19,10 +19,10 @@ import platform
 import sys
 import tempfile
 
+from deepcolor.files import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: used as runs.atomic_write_text)
+
 PACKAGES = ("tensorflow", "keras", "numpy", "pillow", "scikit-image", "tensorflow-datasets",
             "datasets", "fiftyone", "matplotlib")
-
-from deepcolor.files import atomic_path, atomic_write_text  # noqa: F401 (atomic_write_text: used as runs.atomic_write_text)
 
 
 

@@ -44,6 +44,10 @@ class Encoding:
         if name not in self.losses:
             raise UsageError(f"--loss {name} does not fit --encoding {self.name}: it trains with "
                              f"{' or '.join(self.losses)}")
+        return self.make_loss(name, class_weights)
+
+    def make_loss(self, name, class_weights):
+        """The loss itself, `name` one of `losses` (classification encodings override it)."""
         import keras
         return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError(),
                 "huber": keras.losses.Huber(delta=1.0)}[name]
@@ -165,9 +169,7 @@ class AbBins(AbPm1):
     decoding_options = ("temperature", "prior_exponent")
     losses = ("cross_entropy",)
 
-    def loss(self, name, class_weights=None):
-        if name not in self.losses:
-            return Encoding.loss(self, name)
+    def make_loss(self, name, class_weights):
         from deepcolor.color.classification import SoftEncodedCrossEntropy
         return SoftEncodedCrossEntropy(self.centers(), class_weights)
 
@@ -217,9 +219,7 @@ class UvBins50(Uv01):
     is_classification = True
     losses = ("cross_entropy",)
 
-    def loss(self, name, class_weights=None):
-        if name not in self.losses:
-            return Encoding.loss(self, name)
+    def make_loss(self, name, class_weights):
         from deepcolor.color.classification import PerChannelBinsCrossEntropy
         return PerChannelBinsCrossEntropy()
 
