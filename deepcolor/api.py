@@ -79,9 +79,15 @@ class ColorizationModel:
         resized.set_weights(self.keras_model.get_weights())
         return resized
 
+    @property
+    def takes_hints(self):
+        """Whether this model follows colour hints (the preset "hints")."""
+        from deepcolor.inference.colorizer import takes_hints
+        return self.keras_model is not None and takes_hints(self.keras_model)
+
     def colorize(self, image, samples: "int | None" = None, seed: int = 0, temperature: "float | None" = None,
                  render_size: "int | None" = None, prior_exponent: "float | None" = None,
-                 max_pixels: "int | None" = None) -> "np.ndarray | list":
+                 max_pixels: "int | None" = None, hints=None) -> "np.ndarray | list":
         """Colorizes one image: a path, a PIL image or a uint8 array ([H, W], [H, W, 1|2|3|4]).
 
         Returns uint8 [H, W, 3] with the input's size and lightness; with `samples=N`, a list of N
@@ -92,8 +98,23 @@ class ColorizationModel:
 
         Several images at once: a list (of anything one image may be) gives a list of results, and a
         uint8 array [N, H, W, C] an array [N, H, W, 3]. Images of the same size go through the network
-        as one batch, which is faster per photo than one call each."""
+        as one batch, which is faster per photo than one call each.
+
+        `hints` (a hint model, `load("hints")`): colours the photo is known to have, followed at their
+        places and spread over the object they fall on, the lightness still the photo's own. Either a
+        list of points [(x, y, colour), ...] with x, y in the photo's pixels and colour "#2050c0" or
+        (r, g, b), or a scribble mask: an RGBA image (path, PIL image or array) of the photo's size whose
+        painted pixels (alpha > 0) are hints. Raises color.hints.HintError for a bad hint."""
         colorizer = self.colorizer(render_size, temperature=temperature, prior_exponent=prior_exponent)
+        if hints is not None:
+            from deepcolor.color.hints import split_hints
+            from deepcolor.inference.colorizer import no_hints_error
+            if not self.takes_hints:
+                raise no_hints_error()
+            if samples is not None or isinstance(image, (list, tuple)) or getattr(image, "ndim", 3) == 4:
+                raise UnsupportedOptionError("hints are for one photo at a time, without samples")
+            points, scribbles = split_hints(hints)
+            return colorizer(read_any_image(image, max_pixels)[0], points, scribbles)
         if isinstance(image, (list, tuple)) or (isinstance(image, np.ndarray) and image.ndim == 4):
             if samples is not None:
                 return [self.colorize(one, samples, seed, temperature, render_size, prior_exponent, max_pixels)
@@ -179,7 +200,7 @@ def load(source: "str | os.PathLike | None" = None, which: str = "best") -> "Col
             model = keras.saving.load_model(source, compile=False)
         except Exception as e:
             raise ModelNotFoundError(f"{source}: not a loadable .keras model ({type(e).__name__})") from None
-        return ColorizationModel(model, _infer_encoding(model), model.input_shape[1], source=source)
+        return ColorizationModel(model, _infer_encoding(model), model.inputs[0].shape[1], source=source)
     raise ModelNotFoundError(f"{source}: not a preset folder, run directory, .keras file or SavedModel")
 
 

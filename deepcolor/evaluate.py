@@ -88,7 +88,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     from deepcolor.data.sources import run_splits
     from deepcolor.color.encodings import Rgb01, get_encoding
     from deepcolor.data.image_ops import to_uint8
-    from deepcolor.inference.colorizer import colorize_uint8, decode, gray_uint8
+    from deepcolor.inference.colorizer import colorize_uint8, decode, gray_uint8, run_model
     from deepcolor.color.metrics import ColorizationMetrics
 
     from deepcolor.api import load
@@ -123,7 +123,7 @@ def evaluate(run_dir, data=None, split="auto", which="best", metric_size=256, ba
     @tf.function(reduce_retracing=True)
     def step(rgb_model, rgb_metric):
         rgb = tf.cast(rgb_model, tf.float32) / 255.0
-        prediction = model(encoding.model_input(rgb), training=False)
+        prediction = run_model(model, encoding.model_input(rgb))
         gray_rgb = tf.cast(gray_uint8(encoding, rgb_model), tf.float32) / 255.0
         decoded = decode(encoding, prediction, decoding) / 128.0 if decoding else encoding.in_target_space(prediction)
         if decoded.shape[1] != size:  # a head that predicts below the input size

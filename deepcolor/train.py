@@ -127,18 +127,29 @@ def initial_epoch_from_backup(backup_dir):
 
 
 def warm_start(model, source):
-    """--init-from: copies the weights of a model of the same architecture into `model`."""
+    """--init-from: copies the weights of a model of the same architecture into `model`. A model that
+    adds layers to it (a hint model from its automatic one: the same layers plus the hint branch) takes
+    every layer the source has, by name, and its own new layers start as built."""
     from deepcolor import api
     donor = api.load(source).keras_model
     if donor is None:
         raise UsageError(f"--init-from {source}: a SavedModel has no trainable weights; give a "
                          f"preset, run directory or .keras file")
     mine, theirs = model.get_weights(), donor.get_weights()
-    if len(mine) != len(theirs) or any(a.shape != b.shape for a, b in zip(mine, theirs)):
+    if len(mine) == len(theirs) and all(a.shape == b.shape for a, b in zip(mine, theirs)):
+        model.set_weights(theirs)
+        print(f"weights initialised from {source}")
+        return
+    layers = {layer.name: layer for layer in model.layers}
+    donor_layers = [layer for layer in donor.layers if layer.weights]
+    if not all(layer.name in layers and [w.shape for w in layers[layer.name].weights] == [w.shape for w in layer.weights]
+               for layer in donor_layers):
         raise UsageError(f"--init-from {source}: its architecture differs from this run's "
                          f"(--arch and --model-option must match the model it was trained as)")
-    model.set_weights(theirs)
-    print(f"weights initialised from {source}")
+    for layer in donor_layers:
+        layers[layer.name].set_weights(layer.get_weights())
+    new = [name for name, layer in layers.items() if layer.weights and name not in {d.name for d in donor_layers}]
+    print(f"weights initialised from {source}; new layers starting as built: {', '.join(new)}")
 
 
 def prepare_run_dir(config, overwrite=False):
@@ -208,8 +219,8 @@ def select_devices(config):
     if color_on == "auto":
         color_on = "device" if gpus or run.strategy == "tpu" else "pipeline"
     from deepcolor.color.encodings import get_encoding
-    if get_encoding(config.model.encoding).is_classification or run.cache_embeddings:
-        color_on = "pipeline"  # the encoded target / the cached vectors come with the pipeline's batches
+    if get_encoding(config.model.encoding).is_classification or run.cache_embeddings or config.model.options.get("hints"):
+        color_on = "pipeline"  # the encoded target / the cached vectors / the hints come with the pipeline's batches
     return {"gpus": [g.name for g in gpus], "jit_compile": jit, "dtype_policy": policy, "color_on": color_on}
 
 
@@ -280,7 +291,8 @@ def datasets(config, data, devices, initial_epoch, model):
     from deepcolor.color.encodings import get_encoding
     d, run = config.data, config.run
     encoding, encode = get_encoding(config.model.encoding), devices["color_on"] == "pipeline"
-    common = dict(resize=d.resize, cache=d.cache == "memory", encode=encode)
+    from deepcolor.inference.colorizer import takes_hints
+    common = dict(resize=d.resize, cache=d.cache == "memory", encode=encode, hints=takes_hints(model))
     features = {name: None for name in ("train", "val")}
     if run.cache_embeddings:
         features = {name: cached_embeddings(model, data[name], encoding, config) for name in features}

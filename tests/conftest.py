@@ -45,6 +45,22 @@ def run_module(module, *args, timeout=600, cwd=ROOT, check=True, unprivileged=Fa
     return proc
 
 
+def run_command(main, *args):
+    """Runs a command's main(argv) in this process, as its `python -m` entry point does (run_cli: one-line
+    errors, exit codes), capturing what it prints. Returns CompletedProcess (text). For tests that run a
+    command many times: they share this process's TensorFlow instead of starting it again each time (the
+    entry points themselves are run as real processes by other tests)."""
+    import contextlib
+    import io
+    import subprocess
+    from deepcolor.runs import run_cli
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run_cli(main, argv)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
 TRAIN_ARGS = ["--arch", "unet", "--data", "sample", "--image-size", "32", "--batch-size", "8", "--lr", "1e-3"]
 
 

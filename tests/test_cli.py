@@ -8,7 +8,7 @@ import pytest
 import importlib
 
 from deepcolor.cli import COMMANDS, main as cli_main, usage
-from tests.conftest import run_module
+from tests.conftest import run_command, run_module
 
 PARSERS = {name: importlib.import_module(module).build_parser for name, (module, _) in COMMANDS.items()}
 
@@ -58,7 +58,8 @@ def test_unknown_source_and_unwritable_run_dir_are_one_line_errors(tmp_path):
 
 @pytest.mark.parametrize("flag, value", [("--lr", "-1"), ("--epochs", "0"), ("--batch-size", "-4")])
 def test_a_bad_flag_value_is_refused_before_any_work_with_exit_code_2(tmp_path, flag, value):
-    proc = run_module("deepcolor.train", "--data", "sample", flag, value, "--out", tmp_path / "r", check=False)
+    from deepcolor.train import main
+    proc = run_command(main, "--data", "sample", flag, value, "--out", tmp_path / "r")
     assert proc.returncode == 2 and proc.stderr.strip() == f"error: {flag} must be positive"
     assert not (tmp_path / "r").exists()
 

@@ -1,4 +1,6 @@
-"""train -> evaluate -> export -> colorize through the command lines users type, in fresh processes."""
+"""train -> evaluate -> export -> colorize through the command lines users type, in fresh processes
+(resuming and warm starts run train's main in this process: `run_command`, the same entry point
+without starting TensorFlow again)."""
 
 import csv
 import json
@@ -13,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests import images
-from tests.conftest import ROOT, TRAIN_ARGS, run_module
+from tests.conftest import ROOT, TRAIN_ARGS, run_command, run_module
 
 
 def history(run):
@@ -43,28 +45,35 @@ def test_training_writes_a_complete_run_directory(run_dir):
     assert best["val_loss"] == pytest.approx(min(float(r["val_loss"]) for r in rows), rel=1e-6)
 
 
+def train(*args, check=True):
+    from deepcolor.train import main
+    proc = run_command(main, *args)
+    assert not check or proc.returncode == 0, proc.stderr
+    return proc
+
+
 def test_rerun_does_nothing_and_more_epochs_extend_the_run(run_dir, tmp_path):
     import shutil
     copy = str(tmp_path / "copy")
     shutil.copytree(run_dir, copy)
-    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "3", "--out", copy)
+    proc = train(*TRAIN_ARGS, "--epochs", "3", "--out", copy)
     assert "already trained for 3 epochs" in proc.stdout
-    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "4", "--out", copy)
+    proc = train(*TRAIN_ARGS, "--epochs", "4", "--out", copy)
     assert "resuming" in proc.stdout and [int(r["epoch"]) for r in history(copy)] == [1, 2, 3, 4]
-    proc = run_module("deepcolor.train", *TRAIN_ARGS[:-2], "--lr", "0.5", "--epochs", "5", "--out", copy,
+    proc = train(*TRAIN_ARGS[:-2], "--lr", "0.5", "--epochs", "5", "--out", copy,
                       check=False)
     assert proc.returncode != 0 and "holds a run with other settings (lr: 0.001 -> 0.5)" in proc.stderr
 
 
 def test_init_from_warm_starts_a_new_run_with_a_cosine_rate(run_dir, tmp_path):
     out = str(tmp_path / "finetuned")
-    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "2", "--lr-schedule", "cosine",
+    proc = train(*TRAIN_ARGS, "--epochs", "2", "--lr-schedule", "cosine",
                       "--init-from", run_dir, "--out", out)
     assert f"weights initialised from {run_dir}" in proc.stdout
     rates = [float(r["lr"]) for r in history(out)]
     assert rates == pytest.approx([1e-3, 0.5e-3])  # cos schedule: full rate, then half way down
     # a donor of another shape is refused in one line, before any training
-    proc = run_module("deepcolor.train", *TRAIN_ARGS, "--epochs", "1", "--model-option", "filters=[8,16]",
+    proc = train(*TRAIN_ARGS, "--epochs", "1", "--model-option", "filters=[8,16]",
                       "--init-from", run_dir, "--out", str(tmp_path / "mismatch"), check=False)
     assert proc.returncode != 0 and "its architecture differs" in proc.stderr
 

@@ -10,9 +10,18 @@ from PIL import Image
 
 import deepcolor
 from tests import images
-from tests.conftest import run_module
+from tests.conftest import run_command
+
 
 DATE_TAKEN, CAMERA = "2001:02:03 04:05:06", "Brownie Box"
+
+
+def colorize(*args, check=True):
+    """`deepcolor colorize ARGS` in this process (the entry point itself runs as a process in test_api)."""
+    from deepcolor.inference.colorize_files import main
+    proc = run_command(main, *args)
+    assert not check or proc.returncode == 0, proc.stderr
+    return proc
 
 
 def exif_photo(path, rgb, orientation=6, icc=b"", fmt="JPEG"):
@@ -38,7 +47,7 @@ def test_metadata_format_family_and_single_file_output(tmp_path, srgb_profile):
     exif_photo(str(src / "print.tif"), images.photo(32, 48), orientation=1, icc=srgb_profile, fmt="TIFF")
     images.write(str(src / "plain.png"), images.photo(20, 30))
     out = tmp_path / "out"
-    proc = run_module("deepcolor.colorize", src, "--out", out, "--quality", "80")
+    proc = colorize(src, "--out", out, "--quality", "80")
     assert "colorized 3, skipped 0 (already done), failed 0" in proc.stdout
     assert sorted(os.listdir(out)) == ["plain.png", "print.tif", "scan.jpg"]  # each keeps its family
     with Image.open(out / "scan.jpg") as jpg:
@@ -50,15 +59,15 @@ def test_metadata_format_family_and_single_file_output(tmp_path, srgb_profile):
         assert tif.format == "TIFF" and tif.getexif()[0x0110] == CAMERA and tif.info["icc_profile"] == srgb_profile
     # One input and an output with an image extension: that file, not a folder named like it.
     restored = tmp_path / "restored.jpg"
-    run_module("deepcolor.colorize", src / "plain.png", "--out", restored)
+    colorize(src / "plain.png", "--out", restored)
     with Image.open(restored) as image:
         assert restored.is_file() and image.format == "JPEG" and image.size == (30, 20)
     as_png = tmp_path / "named.png"
-    run_module("deepcolor.colorize", src / "scan.jpg", "--out", as_png)
+    colorize(src / "scan.jpg", "--out", as_png)
     with Image.open(as_png) as image:
         assert image.format == "PNG" and image.getexif()[0x0132] == DATE_TAKEN
     # Several inputs cannot go to one file name.
-    proc = run_module("deepcolor.colorize", src / "plain.png", src / "scan.jpg", "--out", tmp_path / "two.jpg",
+    proc = colorize(src / "plain.png", src / "scan.jpg", "--out", tmp_path / "two.jpg",
                       check=False)
     assert proc.returncode == 2 and "names an image file, but 2 inputs were given" in proc.stderr
     assert not (tmp_path / "two.jpg").exists()
@@ -74,7 +83,7 @@ def test_quoted_globs_side_by_side_contact_sheet_and_quality(tmp_path):
         images.write(str(src / f"page{k}.png"), images.photo(24 + 4 * k, 36))
     images.write(str(src / "notes.png"), images.photo(16, 16))
     out = tmp_path / "out"
-    proc = run_module("deepcolor.colorize", str(src / "page*.png"), str(tmp_path / "nothing*.tif"), "--out", out,
+    proc = colorize(str(src / "page*.png"), str(tmp_path / "nothing*.tif"), "--out", out,
                       "--side-by-side", "--format", "jpg", "--quality", "70", "--contact-sheet",
                       tmp_path / "sheet.jpg", check=False)
     assert proc.returncode == 1  # the pattern that matches nothing is reported, the rest is done
@@ -91,7 +100,7 @@ def test_quoted_globs_side_by_side_contact_sheet_and_quality(tmp_path):
         assert sheet.format == "JPEG" and sheet.width > 3 * 36
     assert "contact sheet of 3 images" in proc.stdout
     low = tmp_path / "low.jpg"
-    run_module("deepcolor.colorize", src / "page0.png", "--out", low, "--quality", "5")
+    colorize(src / "page0.png", "--out", low, "--quality", "5")
     assert low.stat().st_size < (out / "page0.jpg").stat().st_size
 
 

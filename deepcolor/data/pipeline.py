@@ -125,11 +125,15 @@ def random_crop_flip(images, size, seed):
 
 
 def training_dataset(infos, encoding, image_size, batch_size, resize="squash", shuffle=True,
-                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False, features=None):
+                     seed=0, cache=True, repeat=False, skip_batches=0, encode=True, augment=False, features=None,
+                     hints=False):
     """Batches of (gray input [B,S,S,1], target [B,S,S,C]) as float32.
 
     features: an array [len(infos), D] that travels with each image (a frozen extractor's cached
     vector, `train --cache-embeddings`): batches are then ((gray input, features), target).
+
+    hints=True (a hint model): batches are ((gray input, hint map [B,S,S,3]), target), the hints
+    revealed from each image's true colours (color/hints.py: simulate_hints), seeded like augmentation.
 
     encode=False yields (rgb, rgb) uint8 batches instead, for color conversion on the device
     (see deepcolor/training/device_colors.py). augment=True: a random crop and flip per image (see
@@ -175,6 +179,10 @@ def training_dataset(infos, encoding, image_size, batch_size, resize="squash", s
         if not encode:
             return rgb_uint8, rgb_uint8
         gray, target = encode_batch(encoding)(rgb_uint8)
+        if hints:
+            from deepcolor.color.hints import simulate_hints
+            hint_seed = tf.stack([tf.cast(seed, tf.int64) + 7919, index])  # apart from augmentation's seed
+            return (gray, simulate_hints(tf.cast(rgb_uint8, tf.float32) / 255.0, hint_seed)), target
         return ((gray, vectors), target) if features is not None else (gray, target)
 
     ds = ds.map(prepare, num_parallel_calls=_parallelism())

@@ -1,7 +1,9 @@
 """Colorize photos:  python -m deepcolor.colorize PATH... --out DIR|FILE [--model MODEL]
 
 MODEL is the shipped default model unless given: a preset name, a run directory, a .keras file or an
-exported SavedModel. --samples N writes N different plausible colorizations of each photo
+exported SavedModel. --hint X,Y,COLOUR (repeatable) and --hints FILE give one photo colours it is known to
+have (the hint model, `--model hints`, which they select by default): points in the photo's pixels, or a
+JSON list of them, or a transparent PNG of the photo's size with the hints painted on it. --samples N writes N different plausible colorizations of each photo
 (NAME_sample1.png, ...; models that predict a colour distribution, such as the default one).
 
 PATH may be files, folders (searched recursively) or quoted patterns ("scans/*.tif", "**/*.jpg"). With
@@ -34,9 +36,17 @@ def build_parser():
     p = argparse.ArgumentParser(prog=prog_name("deepcolor.colorize"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="image files and/or folders")
-    p.add_argument("--model", default="default",
-                   help="a preset name (default: the shipped default model), a run directory (its best.keras), "
-                        "a .keras file or an exported SavedModel directory")
+    p.add_argument("--model", default=None,
+                   help="a preset name (default: the shipped default model, or the hint model `hints` with "
+                        "--hint/--hints), a run directory (its best.keras), a .keras file or an exported "
+                        "SavedModel directory")
+    p.add_argument("--hint", action="append", default=[], metavar="X,Y,COLOUR",
+                   help="a colour the photo has at pixel X,Y (from its top left), e.g. 120,80,#2050c0 or "
+                        "120,80,32,80,192; repeatable; one photo only (default: none)")
+    p.add_argument("--hints", default=None, metavar="FILE",
+                   help="hints from a file: a .json list such as [{\"x\": 120, \"y\": 80, \"color\": \"#2050c0\"}], "
+                        "or a transparent PNG of the photo's size whose painted pixels are hints (scribbles) "
+                        "(default: none)")
     p.add_argument("--out", required=True,
                    help="output folder (created if missing); for a single input file also an output file "
                         "name with an image extension (e.g. restored.jpg)")
@@ -148,6 +158,29 @@ def sample_paths(path, count):
     return [f"{stem}_sample{k}{ext}" for k in range(1, count + 1)]
 
 
+class HintedColorizer:
+    """A callable image -> the colorization that follows the given hints (one photo)."""
+
+    def __init__(self, colorizer, points, scribbles):
+        self.colorizer, self.points, self.scribbles = colorizer, points, scribbles
+
+    def __call__(self, rgb):
+        return self.colorizer(rgb, self.points, self.scribbles)
+
+
+def read_hint_flags(hint_flags, hints_file):
+    """(points, scribble mask path or None) from --hint and --hints; HintError for a bad one."""
+    from deepcolor.color.hints import HintError, parse_hint, read_hints_file
+    points = [parse_hint(text) for text in hint_flags]
+    if not hints_file:
+        return points, None
+    if hints_file.lower().endswith(".json"):
+        return points + read_hints_file(hints_file), None
+    if not os.path.isfile(hints_file):
+        raise HintError(f"--hints {hints_file}: no such file (a .json list of points, or a PNG mask)")
+    return points, hints_file
+
+
 class SampleColorizer:
     """A callable image -> list of `count` samples, for colorize_files."""
 
@@ -167,6 +200,7 @@ def colorize_files(jobs, colorizer, overwrite=False, max_pixels=DEFAULT_MAX_PIXE
     import traceback
     from tqdm import tqdm
     from deepcolor.data.images import BadImageError, read_image
+    from deepcolor.errors import DeepColorError
 
     counts = {"done": 0, "skipped": 0, "failed": 0}
     try:
@@ -194,7 +228,7 @@ def colorize_files(jobs, colorizer, overwrite=False, max_pixels=DEFAULT_MAX_PIXE
                     image, alpha = side_by_side(rgb, image), None
                 save_image(image, alpha, target, fmt, png_compression, quality, metadata)
             counts["done"] += 1
-        except BadImageError as e:
+        except (BadImageError, DeepColorError) as e:  # a bad file, or a hint that does not fit this photo
             counts["failed"] += 1
             log(f"failed {src}: {e}")
         except OSError as e:
@@ -229,9 +263,26 @@ def main(argv=None):
         return 2
     from deepcolor.api import load
     from deepcolor.errors import DeepColorError
+    hinted = bool(args.hint or args.hints)
+    try:
+        points, scribbles = read_hint_flags(args.hint, args.hints)
+    except DeepColorError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if hinted and (len(jobs) + len(problems) != 1 or args.samples):
+        print(f"error: --hint/--hints are in one photo's pixels: give exactly one photo (got "
+              f"{len(jobs) + len(problems)}){' and no --samples' if args.samples else ''}", file=sys.stderr)
+        return 2
+    args.model = args.model or ("hints" if hinted else "default")
     try:
         model = load(args.model)
-        if args.samples:
+        if hinted:
+            if not model.takes_hints:
+                raise DeepColorError("this model takes no colour hints; leave --model out (the hint model "
+                                     "`hints` is then used) or give a hint model")
+            colorizer = HintedColorizer(model.colorizer(args.render_size, temperature=args.temperature,
+                                                        prior_exponent=args.prior_exponent), points, scribbles)
+        elif args.samples:
             if not model.can_sample:
                 raise DeepColorError(f"--samples: {args.model} predicts one colour per pixel (encoding "
                                      f"{model.encoding or 'unknown'}); use a classification model such as the default")

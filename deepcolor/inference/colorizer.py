@@ -39,6 +39,28 @@ def _crop_prediction_chroma(chroma, rgb, image_size, resize, margin):
     return chroma
 
 
+def takes_hints(model):
+    """Whether the model takes a hint map beside the gray input (a hint model, color/hints.py)."""
+    return bool(getattr(model, "hints", False))
+
+
+def run_model(model, gray, hints=None):
+    """The model's prediction for a gray batch; a hint model without hints gets an empty hint map."""
+    if takes_hints(model):
+        if hints is None:
+            hints = tf.zeros(tf.concat([tf.shape(gray)[:-1], [3]], 0), gray.dtype)
+        return model([gray, hints], training=False)
+    if hints is not None:
+        raise no_hints_error()
+    return model(gray, training=False)
+
+
+def no_hints_error():
+    from deepcolor.errors import UnsupportedOptionError
+    return UnsupportedOptionError("this model takes no colour hints: use the hint model, "
+                                  "deepcolor.load(\"hints\") (--model hints)")
+
+
 def border_pixels(image_size, border):
     return int(round(image_size * border)) if border else 0
 
@@ -53,10 +75,11 @@ def decode(encoding, prediction, decoding=None):
     return encoding.chroma(prediction, **decoding)
 
 
-def predict_chroma(model, encoding, rgb, image_size, resize="squash", border=0.0, decoding=None):
-    """rgb [B,H,W,3] float in [0,1] -> the model's chroma [B,h,w,2] (for letterbox: the image part)."""
+def predict_chroma(model, encoding, rgb, image_size, resize="squash", border=0.0, decoding=None, hints=None):
+    """rgb [B,H,W,3] float in [0,1] -> the model's chroma [B,h,w,2] (for letterbox: the image part).
+    hints: a hint model's hint maps [B,S,S,3] at the model's size (color/hints.py: hint_map)."""
     margin = border_pixels(image_size, border)
-    prediction = model(_model_input(encoding, rgb, image_size, resize, margin), training=False)
+    prediction = run_model(model, _model_input(encoding, rgb, image_size, resize, margin), hints)
     return _crop_prediction_chroma(decode(encoding, prediction, decoding), rgb, image_size, resize, margin)
 
 
@@ -66,7 +89,7 @@ def sample_chromas(model, encoding, rgb, image_size, count, seed=0, resize="squa
     colour distribution (classification.sample_chroma)."""
     from deepcolor.color.classification import TEMPERATURE, bins_for, reweight_by_prior, sample_chroma
     margin = border_pixels(image_size, border)
-    prediction = model(_model_input(encoding, rgb, image_size, resize, margin), training=False)
+    prediction = run_model(model, _model_input(encoding, rgb, image_size, resize, margin))
     decoding = decoding or {}
     prediction = reweight_by_prior(prediction, decoding.get("prior_exponent"))
     centers = bins_for(prediction.shape[-1])
@@ -80,12 +103,15 @@ def recombine_uint8(encoding, image, chroma):
     return encoding.compose_uint8(color.lab_lightness_from_uint8(image), chroma)
 
 
-def colorize_uint8(model, encoding, image, image_size, resize="squash", border=0.0, decoding=None):
-    """image [B,H,W,3] uint8 (or [H,W,3]) -> colorized uint8 of the same shape."""
+def colorize_uint8(model, encoding, image, image_size, resize="squash", border=0.0, decoding=None, hints=None):
+    """image [B,H,W,3] uint8 (or [H,W,3]) -> colorized uint8 of the same shape; hints: hint maps
+    [B,S,S,3] (or [S,S,3]) for a hint model."""
     single = image.shape.rank == 3
     batch = image[None] if single else image
+    if hints is not None and hints.shape.rank == 3:
+        hints = hints[None]
     rgb = tf.cast(batch, tf.float32) / 255.0
-    chroma = predict_chroma(model, encoding, rgb, image_size, resize, border, decoding)
+    chroma = predict_chroma(model, encoding, rgb, image_size, resize, border, decoding, hints)
     out = recombine_uint8(encoding, batch, chroma)
     return out[0] if single else out
 
@@ -117,16 +143,36 @@ class Colorizer:
         # One traced function per rank: retracing relaxes shapes, and a rank-free trace cannot index channels.
         self._fn = tf.function(self._colorize, reduce_retracing=True)
         self._batch_fn = tf.function(self._colorize, reduce_retracing=True)
+        self._hinted_fn = tf.function(self._colorize, reduce_retracing=True)
         self._sample_fns = {}
 
-    def _colorize(self, image):
+    def _colorize(self, image, hints=None):
         return colorize_uint8(self.model, self.encoding, as_rgb(image), self.image_size, self.resize,
-                              self.border, self.decoding)
+                              self.border, self.decoding, hints)
 
-    def __call__(self, image):
+    @property
+    def takes_hints(self):
+        return takes_hints(self.model)
+
+    def hint_map(self, image_shape, points=(), scribbles=None):
+        """Hints for a photo of image_shape ([H, W, ...]) as this model's input (color/hints.py)."""
+        from deepcolor.color.hints import hint_map
+        return hint_map(points, scribbles, image_shape[0], image_shape[1], self.image_size, self.resize,
+                        border_pixels(self.image_size, self.border))
+
+    def __call__(self, image, points=(), scribbles=None):
         """uint8 [H,W,C] (numpy or tensor) -> colorized uint8 [H,W,3] numpy array; a batch [N,H,W,C]
-        of same-size images -> [N,H,W,3] in one pass through the network."""
+        of same-size images -> [N,H,W,3] in one pass through the network. points [(x, y, (r, g, b))]
+        and/or scribbles (an RGBA image of the photo's size): colour hints for a hint model."""
         image = tf.convert_to_tensor(image, tf.uint8)
+        if points or scribbles is not None:
+            if not self.takes_hints:
+                raise no_hints_error()
+            if image.shape.rank != 3:
+                from deepcolor.errors import UnsupportedOptionError
+                raise UnsupportedOptionError("colour hints are for one photo at a time")
+            hints = self.hint_map(image.shape, points, scribbles)
+            return self._hinted_fn(image, tf.constant(hints)).numpy()
         return (self._batch_fn if image.shape.rank == 4 else self._fn)(image).numpy()
 
     @property

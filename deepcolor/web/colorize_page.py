@@ -22,6 +22,7 @@ MAX_FILES = 20  # photos per run; the rest are listed as not colorized
 MAX_FILE_MB = 25  # per file (Gradio refuses bigger uploads before they reach us; we check again)
 MAX_PIXELS = 50_000_000  # refused from the header, before decoding (decompression bombs)
 MAX_VARIANTS = 3  # --samples variants of the first photo, for models that can sample
+HINT_COLOURS = ["#2050c0", "#3a7d2c", "#c83228", "#e0c060", "#8a5a3c", "#f0c8a8", "#ffffff"]  # brush presets
 KEEP_RUNS = 50  # result folders kept on disk; the oldest go first
 
 
@@ -92,6 +93,43 @@ def colorize_uploads(model, paths, variants=0, out_root=None, progress=None):
     return {"photos": photos, "problems": problems, "folder": folder}
 
 
+def merge_layers(layers, shape):
+    """The editor's brush layers (RGBA arrays) painted over each other -> one RGBA scribble mask."""
+    import numpy as np
+    mask = np.zeros((*shape[:2], 4), np.uint8)
+    for layer in layers or []:
+        layer = np.asarray(layer)
+        if layer.ndim != 3 or layer.shape[2] != 4 or layer.shape[:2] != mask.shape[:2]:
+            continue  # not a brush layer of this photo
+        painted = layer[..., 3] > 0
+        mask[painted] = layer[painted]
+    return mask
+
+
+def colorize_with_hints(model, editor_value, out_root=None, name="photo"):
+    """The hint section: the photo in the image editor (its background) colorized by a hint model,
+    following the colours brushed on it (its layers; a dab is a point). Returns a dict: gray, color
+    (file paths), hints (how many pixels were painted), width, height. Raises HintError/DeepColorError."""
+    import numpy as np
+    from PIL import Image
+    from deepcolor.color.hints import HintError
+    if not editor_value or editor_value.get("background") is None:
+        raise HintError("open a photo in the editor first, then brush colours on it")
+    background = np.asarray(editor_value["background"])
+    rgb = background[..., :3] if background.ndim == 3 else np.repeat(background[..., None], 3, axis=-1)
+    rgb = np.ascontiguousarray(rgb.astype(np.uint8))
+    scribbles = merge_layers(editor_value.get("layers"), rgb.shape)
+    painted = int((scribbles[..., 3] > 0).sum())
+    gray = np.asarray(Image.fromarray(rgb).convert("L"))
+    color = model.colorize(gray, hints=scribbles if painted else [])
+    folder = tempfile.mkdtemp(prefix="hints-", dir=out_root)
+    entry = {"gray": os.path.join(folder, f"{name}_gray.png"), "color": os.path.join(folder, f"{name}_colorized.png"),
+             "hints": painted, "width": int(rgb.shape[1]), "height": int(rgb.shape[0])}
+    Image.fromarray(gray).save(entry["gray"])
+    Image.fromarray(color).save(entry["color"])
+    return entry
+
+
 def _status(result):
     photos, problems = result["photos"], result["problems"]
     lines = [f"**Colorized {len(photos)} photo{'s' * (len(photos) != 1)}**"
@@ -114,6 +152,7 @@ def build_page(model=None, examples_dir=None):
     shown under the upload box (default: a few bundled with scikit-image, made gray)."""
     gr = _gradio()
     page_model = model if isinstance(model, PageModel) else PageModel(model)
+    hint_model = PageModel("hints")  # the page's own model when that one takes hints
     out_root = tempfile.mkdtemp(prefix="deepcolor-page-")
     runs = []
     examples = _example_photos(examples_dir)
@@ -139,6 +178,18 @@ def build_page(model=None, examples_dir=None):
             _status(result),
             photos,
         )
+
+    def colorize_hinted(editor_value):
+        from deepcolor.errors import DeepColorError
+        own = page_model.get()
+        try:
+            entry = colorize_with_hints(own if own.takes_hints else hint_model.get(), editor_value, out_root)
+        except DeepColorError as e:
+            raise gr.Error(str(e)) from None
+        runs.append(os.path.dirname(entry["color"]))
+        said = (f"{entry['hints']} painted pixels followed" if entry["hints"] else
+                "no colours painted: the hint model's own guess")
+        return (entry["gray"], entry["color"]), entry["color"], f"Colorized {entry['width']}×{entry['height']}: {said}."
 
     def show(photos, event: gr.SelectData):
         photo = photos[event.index]
@@ -169,6 +220,21 @@ def build_page(model=None, examples_dir=None):
                              format="png", elem_id="results")
         downloads = gr.File(label="Download (PHOTO_colorized.png)", file_count="multiple", interactive=False,
                             elem_id="downloads")
+        with gr.Accordion("Colour hints: say what colour something was", open=False, elem_id="hints-section"):
+            gr.Markdown("Open a photo, pick a brush colour and paint (or just dab) on the things whose colour you "
+                        "know; the hint model keeps those colours and spreads them over the object, on the "
+                        "photo's own lightness. Then press the button. Without paint it makes its own guess.")
+            with gr.Row():
+                editor = gr.ImageEditor(type="numpy", image_mode="RGBA", label="Photo with colour hints",
+                                        brush=gr.Brush(default_size=8, colors=HINT_COLOURS, color_mode="defaults"),
+                                        transforms=(), sources=("upload", "clipboard"), elem_id="hint-editor")
+                hinted = gr.ImageSlider(label="Before / after", type="filepath", format="png", elem_id="hinted")
+            with gr.Row():
+                go_hints = gr.Button("Colorize with hints", variant="primary", elem_id="go-hints")
+                hinted_file = gr.File(label="Download", interactive=False, elem_id="hinted-download")
+            hint_status = gr.Markdown(elem_id="hint-status")
+        go_hints.click(colorize_hinted, inputs=[editor], outputs=[hinted, hinted_file, hint_status],
+                       concurrency_limit=1)
         photos_state = gr.State([])
         go.click(colorize, inputs=[files, variants],
                  outputs=[slider, gallery, comparison, downloads, status, photos_state], concurrency_limit=1)

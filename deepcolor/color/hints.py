@@ -1,0 +1,235 @@
+"""Colour hints: points or scribbles of known colour that a hint-aware model follows and spreads.
+
+After Zhang et al., "Real-Time User-Guided Image Colorization with Learned Deep Priors" (SIGGRAPH
+2017): beside the gray input the model takes a hint map at its own size, [S, S, 3] = (a / 128,
+b / 128, mask), zero where nothing is known. A user's hint is a photo pixel and an sRGB colour; only
+the colour's chroma (a, b) goes in, the lightness stays the photo's own.
+
+- `parse_hint("120,80,#2050c0")`, `read_hints_file(path)`: the command line's hints.
+- `hint_map(points, scribbles, height, width, image_size, resize, margin)`: a photo's hints at the
+  model's size (points paint a (2r+1)^2 patch there; scribbles, an RGBA image of the photo's size
+  whose painted pixels are hints, are averaged down to it).
+- `simulate_hints(rgb, seed)`: training's hints, revealed from the true colours (as the paper's).
+- `ground_truth_points(rgb, count, seed)`: the evaluation's random points, with their true colours.
+"""
+
+import json
+import math
+import os
+import re
+
+import numpy as np
+
+from deepcolor.errors import DeepColorError
+
+HINT_RADIUS = 1        # a point paints a 3 x 3 patch of the model's input (1.6 % of its width at 192)
+P_NO_HINTS = 0.25      # training: share of images with no hints (the automatic case stays trained)
+P_GEOMETRIC = 1 / 8    # training: the number of points is geometric with this p (mean 8), as the paper's
+MAX_POINTS = 50        # training: at most this many points per image
+PATCH_RADII = 3        # training: each point reveals the mean of a 1x1, 3x3 or 5x5 patch (the paper: 1-9 px)
+
+
+class HintError(DeepColorError):
+    """A hint that cannot be used: a bad colour string, a point outside the photo, a mask of the wrong size."""
+
+
+def parse_color(text):
+    """'#2050c0', '2050c0', '#25c' or 'R,G,B' (0-255) -> (r, g, b) ints."""
+    value = str(text).strip()
+    match = re.fullmatch(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})", value)
+    if match:
+        digits = match.group(1)
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        return tuple(int(digits[k:k + 2], 16) for k in (0, 2, 4))
+    parts = value.split(",")
+    if len(parts) == 3 and all(p.strip().isdigit() and int(p) <= 255 for p in parts):
+        return tuple(int(p) for p in parts)
+    raise HintError(f"colour {text!r}: expected #RRGGBB (e.g. #2050c0) or R,G,B with values 0-255")
+
+
+def parse_hint(text):
+    """'X,Y,COLOUR' (the command line's --hint) -> (x, y, (r, g, b)); x, y in the photo's pixels."""
+    parts = str(text).split(",", 2)
+    if len(parts) != 3:
+        raise HintError(f"hint {text!r}: expected X,Y,COLOUR, e.g. 120,80,#2050c0")
+    try:
+        x, y = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise HintError(f"hint {text!r}: X and Y must be numbers (pixels of the photo)") from None
+    return x, y, parse_color(parts[2])
+
+
+def as_point(hint):
+    """(x, y, colour) with colour an (r, g, b) triple or a string -> (x, y, (r, g, b))."""
+    try:
+        x, y, colour = hint
+        x, y = float(x), float(y)
+    except (TypeError, ValueError):
+        raise HintError(f"hint {hint!r}: expected (x, y, colour), e.g. (120, 80, '#2050c0')") from None
+    if isinstance(colour, str):
+        return x, y, parse_color(colour)
+    try:
+        rgb = tuple(int(c) for c in colour)
+    except (TypeError, ValueError):
+        rgb = ()
+    if len(rgb) != 3 or any(not 0 <= c <= 255 for c in rgb):
+        raise HintError(f"hint {hint!r}: the colour must be (r, g, b) with values 0-255 or a '#RRGGBB' string")
+    return x, y, rgb
+
+
+def split_hints(hints):
+    """The API's `hints=`: a list of points -> (points, None); a scribble mask (a path, PIL image or
+    array) -> ((), mask)."""
+    if isinstance(hints, (list, tuple)):
+        return [as_point(h) for h in hints], None
+    return (), hints
+
+
+def read_hints_file(path):
+    """A JSON file of points: [{"x": 120, "y": 80, "color": "#2050c0"}, ...] or [[120, 80, "#2050c0"], ...]."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            entries = json.load(f)
+    except OSError as e:
+        raise HintError(f"{path}: cannot read the hints file ({e.strerror or e})") from None
+    except ValueError as e:
+        raise HintError(f"{path}: not a JSON file of hints ({e})") from None
+    if isinstance(entries, dict):
+        entries = entries.get("hints", None)
+    if not isinstance(entries, list):
+        raise HintError(f"{path}: expected a list of hints, e.g. [{{\"x\": 120, \"y\": 80, \"color\": \"#2050c0\"}}]")
+    points = []
+    for k, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            entry = (entry.get("x"), entry.get("y"), entry.get("color", entry.get("colour")))
+        try:
+            points.append(as_point(entry))
+        except HintError as e:
+            raise HintError(f"{path}: hint {k + 1}: {e}") from None
+    return points
+
+
+def check_points(points, height, width):
+    """Every point inside a height x width photo, else HintError naming it."""
+    checked = [as_point(p) for p in points]
+    for x, y, rgb in checked:
+        if not (0 <= x < width and 0 <= y < height):
+            raise HintError(f"hint at ({x:g}, {y:g}) is outside the photo ({width} x {height} pixels; "
+                            f"x from 0 to {width - 1}, y from 0 to {height - 1})")
+    return checked
+
+
+def _ab_of(rgb_uint8):
+    """sRGB uint8 [..., 3] -> Lab a, b [..., 2] (numpy, float32)."""
+    from deepcolor import color
+    return np.asarray(color.rgb_to_lab(np.asarray(rgb_uint8, np.float32) / 255.0))[..., 1:]
+
+
+def _photo_to_model(height, width, image_size, resize, margin):
+    """(scale_y, scale_x, top, left): model pixel = top + (photo pixel + 0.5) * scale - 0.5."""
+    inner = image_size - 2 * margin
+    if resize == "letterbox":
+        ratio = max(height, width) / inner
+        rows, cols = max(1, min(inner, round(height / ratio))), max(1, min(inner, round(width / ratio)))
+        return rows / height, cols / width, margin + (inner - rows) // 2, margin + (inner - cols) // 2
+    return inner / height, inner / width, margin, margin
+
+
+def scribble_points(scribbles, height, width):
+    """An RGBA scribble image (array, PIL image or path) of the photo's size -> (ys, xs, rgb) of its
+    painted pixels (alpha > 0)."""
+    from deepcolor.data.images import BadImageError, read_any_image
+    try:
+        rgb, alpha = read_any_image(scribbles)
+    except BadImageError as e:
+        raise HintError(f"hint mask: {e}") from None
+    if alpha is None and rgb.shape[-1] in (2, 4):  # an array with its alpha channel attached (LA or RGBA)
+        rgb, alpha = rgb[..., :-1], rgb[..., -1]
+    if rgb.shape[-1] == 1:
+        rgb = np.repeat(rgb, 3, axis=-1)
+    if rgb.shape[:2] != (height, width):
+        raise HintError(f"hint mask is {rgb.shape[1]} x {rgb.shape[0]} pixels, the photo {width} x {height}: "
+                        f"draw the hints on an image of the photo's size")
+    if alpha is None:
+        raise HintError("hint mask has no transparency: paint the hints on a transparent image "
+                        "(PNG with alpha); its painted pixels are the hints")
+    ys, xs = np.nonzero(np.asarray(alpha) > 0)
+    return ys, xs, rgb[ys, xs]
+
+
+def hint_map(points=(), scribbles=None, height=1, width=1, image_size=192, resize="squash", margin=0):
+    """A photo's hints as the model's [S, S, 3] input (float32): points (x, y, (r, g, b)) in photo pixels,
+    and/or an RGBA scribble image of the photo's size. Where both fall, the point wins."""
+    size = image_size
+    scale_y, scale_x, top, left = _photo_to_model(height, width, size, resize, margin)
+    value, weight = np.zeros((size, size, 2), np.float64), np.zeros((size, size), np.float64)
+    if scribbles is not None:
+        ys, xs, rgb = scribble_points(scribbles, height, width)
+        if len(ys):
+            my = np.clip(np.floor(top + ys * scale_y).astype(int), 0, size - 1)
+            mx = np.clip(np.floor(left + xs * scale_x).astype(int), 0, size - 1)
+            np.add.at(value, (my, mx), _ab_of(rgb))
+            np.add.at(weight, (my, mx), 1.0)
+    points = check_points(points, height, width)
+    if points:
+        value_points, weight_points = np.zeros_like(value), np.zeros_like(weight)
+        for x, y, rgb in points:
+            cy = int(round(top + (y + 0.5) * scale_y - 0.5))
+            cx = int(round(left + (x + 0.5) * scale_x - 0.5))
+            rows = slice(max(0, cy - HINT_RADIUS), min(size, cy + HINT_RADIUS + 1))
+            cols = slice(max(0, cx - HINT_RADIUS), min(size, cx + HINT_RADIUS + 1))
+            value_points[rows, cols] += _ab_of(rgb)
+            weight_points[rows, cols] += 1.0
+        painted = weight_points > 0
+        value[painted], weight[painted] = value_points[painted], weight_points[painted]
+    mask = weight > 0
+    ab = np.where(mask[..., None], value / np.maximum(weight, 1.0)[..., None], 0.0) / 128.0
+    return np.concatenate([ab, mask[..., None]], axis=-1).astype(np.float32)
+
+
+def ground_truth_points(rgb_uint8, count, seed):
+    """`count` random points of a photo [H, W, 3] with their true colours (the evaluation's hints),
+    drawn with `seed`: [(x, y, (r, g, b)), ...]."""
+    height, width = rgb_uint8.shape[:2]
+    rng = np.random.default_rng(seed)
+    ys, xs = rng.integers(0, height, count), rng.integers(0, width, count)
+    return [(int(x), int(y), tuple(int(c) for c in rgb_uint8[y, x])) for y, x in zip(ys, xs)]
+
+
+def simulate_hints(rgb, seed):
+    """Training's hints for a batch rgb [B, S, S, 3] in [0, 1] (a tf op; `seed` a stateless seed pair):
+    per image no points with probability P_NO_HINTS, else a geometric number of points (mean 8, at most
+    MAX_POINTS) at uniform places, each revealing the mean true a, b of a 1x1, 3x3 or 5x5 patch there."""
+    import tensorflow as tf
+    from deepcolor import color
+    batch, size = tf.shape(rgb)[0], tf.shape(rgb)[1]
+    ab = color.rgb_to_lab(rgb)[..., 1:] / 128.0
+    # The mean over each patch size (SAME pooling averages only the pixels inside the image).
+    means = tf.stack([tf.nn.avg_pool2d(ab, 2 * r + 1, 1, "SAME") for r in range(PATCH_RADII)], axis=1)
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 5)
+    none = tf.random.stateless_uniform([batch], seeds[0]) < P_NO_HINTS
+    u = tf.random.stateless_uniform([batch], seeds[1], minval=1e-7, maxval=1.0)
+    count = tf.floor(tf.math.log(u) / math.log(1.0 - P_GEOMETRIC)) + 1.0
+    count = tf.where(none, 0.0, tf.minimum(count, MAX_POINTS))
+    ys = tf.random.stateless_uniform([batch, MAX_POINTS], seeds[2], maxval=size, dtype=tf.int32)
+    xs = tf.random.stateless_uniform([batch, MAX_POINTS], seeds[3], maxval=size, dtype=tf.int32)
+    radius = tf.random.stateless_uniform([batch, MAX_POINTS], seeds[4], maxval=PATCH_RADII, dtype=tf.int32)
+    active = tf.cast(tf.range(MAX_POINTS, dtype=tf.float32)[None] < count[:, None], tf.float32)  # [B, K]
+    index = tf.stack([tf.repeat(tf.range(batch)[:, None], MAX_POINTS, axis=1), radius, ys, xs], axis=-1)
+    values = tf.gather_nd(means, index)  # [B, K, 2]
+    grid = tf.range(size)[None, None]
+    rows = tf.cast(tf.abs(grid - ys[..., None]) <= radius[..., None], tf.float32) * active[..., None]  # [B, K, S]
+    cols = tf.cast(tf.abs(grid - xs[..., None]) <= radius[..., None], tf.float32)
+    weight = tf.einsum("bky,bkx->byx", rows, cols)
+    value = tf.einsum("bkyc,bkx->byxc", rows[..., None] * values[:, :, None, :], cols)
+    mask = tf.cast(weight > 0, tf.float32)
+    return tf.concat([value / tf.maximum(weight, 1.0)[..., None], mask[..., None]], axis=-1)
+
+
+def describe(points, scribbles):
+    """A short phrase for logs and the page: '3 points and a scribble mask'."""
+    parts = [f"{len(points)} point{'s' if len(points) != 1 else ''}"] if points else []
+    if scribbles is not None:
+        parts.append("a scribble mask" if not isinstance(scribbles, (str, os.PathLike)) else os.fspath(scribbles))
+    return " and ".join(parts) or "no hints"
