@@ -363,7 +363,11 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
     if has_grid:
         lines += ["## Samples", "", f"The first test photos of the split, gray input / each trained row / ground truth:", "",
                   "![sample grid](samples.png)", ""]
-    runs.atomic_write_text(os.path.join(out, "README.md"), "\n".join(lines))
+    text = "\n".join(lines)
+    for variable in protocol.env.get(scale, ()):  # photo folders by their variables, not this machine's paths
+        if os.environ.get(variable):
+            text = text.replace(os.environ[variable], "$" + variable)
+    runs.atomic_write_text(os.path.join(out, "README.md"), text)
     runs.write_json(os.path.join(out, "summary.json"), {"report": report, "scale": scale, "rows_done": len(rows),
                                                        "rows": len(experiments), "claims": verdicts,
                                                        "invocation_seconds": wall_seconds, "jobs": jobs})
