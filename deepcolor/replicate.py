@@ -273,6 +273,9 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
         unknown = sorted(set(rows) - {e.name for e in experiments})
         if unknown:
             raise UsageError(f"not rows of report {report}: {', '.join(unknown)}")
+    if scale == "paper" and protocol.needs_paper_data and "data" not in (extra or {}) and not page_only:
+        raise UsageError(f"report {report} at paper scale needs the paper's own data, which no hub serves: "
+                         f"{protocol.paper_data}")
     missing = [v for v in protocol.env.get(scale, ()) if not os.path.isdir(os.environ.get(v, ""))]
     if missing and not page_only:
         raise UsageError(f"report {report} at {scale} scale reads its photos from folders named by "
@@ -286,6 +289,8 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
     needed = {m for e in selected for m in e.config.model.ensemble} | {continues[e.name] for e in selected if e.name in continues}
     selected = [e for e in experiments if e in selected or e.name in needed]  # table order: sources first
     errors, started = {}, time.time()
+    if scale == "paper" and protocol.paper_data:
+        log(f"the paper's data: {protocol.paper_data}")
     jobs = jobs or protocol.jobs.get(scale, 1)
     if jobs > 1 and not page_only:
         tasks = [(run_name, seed) for run_name, config, names in plan(selected, protocol, scale, extra)

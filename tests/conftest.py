@@ -91,3 +91,10 @@ def drop_file_permission_override():
     for capability in (1, 2):
         if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The heavy tests (whole notebooks, multi-worker training: minutes each) run first, in their own
+    order: `make test` shares them between two workers, and one started last would leave the other
+    core idle until it ends."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)  # stable: the rest keep their order

@@ -163,3 +163,19 @@ def test_the_raw_output_column_only_where_a_row_has_a_raw_output(tmp_path):
     table = results_table(proto, experiments, rows, str(tmp_path))
     assert "| PSNR raw output dB |" in table and "| 17.50 |" in table
     assert all(line.count("|") == table.splitlines()[0].count("|") for line in table.splitlines())
+
+
+@pytest.mark.parametrize("report, names", [("000", "adityajn105/flickr8k"), ("001", "arnaud58/landscape-pictures")])
+def test_paper_scale_without_the_papers_data_stops_and_names_it(report, names, tmp_path, monkeypatch):
+    """Never the bundled sample photos (or whatever folder happens to be set) in the paper's place."""
+    from deepcolor.replicate import main
+    from tests.conftest import run_command
+    monkeypatch.setenv("DEEPCOLOR_PHOTOS", str(tmp_path))
+    proc = run_command(main, report, "--scale", "paper", "--out", tmp_path / "out")
+    assert proc.returncode == 2 and names in proc.stderr and "--set data=folder:" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_004_names_places_extra69_at_paper_scale():
+    proto, _ = protocol("004")
+    assert "Places-Extra69" in proto.paper_data and not proto.needs_paper_data  # Places365 from the hub instead

@@ -97,6 +97,10 @@ class Protocol:
     other_figures: tuple = ()  # (key of the rows' figures, label): more of the paper's columns, shown as printed
     standin_rows: tuple = ()
     standin_notes: tuple = ()
+    # The paper's own data, as --scale paper needs it; with needs_paper_data that scale stops unless
+    # `--set data=...` names it (a photo folder the paper's data cannot be swapped for silently).
+    paper_data: str = ""
+    needs_paper_data: bool = False
 
 
 def seeds_for(protocol, scale, names):

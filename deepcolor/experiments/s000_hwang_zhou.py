@@ -75,6 +75,9 @@ PROTOCOL = Protocol(
         "On a GPU with a local Flickr8k folder: `python -m deepcolor.replicate 000 --scale paper --set "
         "data=folder:/path/to/Flickr8k_Dataset` (ImageNet weights download once into ~/.keras).",
     ),
+    paper_data=("Flickr8k's 8,000 photos (the report took them from Kaggle's adityajn105/flickr8k: its folder "
+                "Images), given as `--set data=folder:/path/to/flickr8k/Images`"),
+    needs_paper_data=True,
     claims=(
         Claim("sigmoid_beats_relu_last", "A sigmoid last layer beats ReLU.", _best_beats("relu_last"),
               "ReLU last layer 0.003386"),

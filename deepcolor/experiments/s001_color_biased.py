@@ -53,7 +53,11 @@ def _row(name):
 PROTOCOL = Protocol(
     metric="mse_target", metric_label="val MSE (a, b / 128)", figure="val MSE", split="val", metric_size=256,
     overrides={"cpu": {}, "paper": {}}, seeds={"smoke": 1, "cpu": 1, "paper": 1},
-    env={scale: ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K") for scale in ("cpu", "paper")},
+    env={"cpu": ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")},
+    paper_data=("the landscape photos the report picked its subsets from, Kaggle's “Landscape pictures” "
+                "(arnaud58/landscape-pictures) unzipped into a folder, given as `--set "
+                "data=folder:/path/to/landscape-pictures`"),
+    needs_paper_data=True,
     notes={"cpu": [
         "The paper's protocol: 2,000 batches of 4 at 256×256 letterboxed per model, Adam 1e-3, MSE on a, b / 128; "
         "the two combined rows are the means of their members' predictions (no training). One seed: six models "

@@ -105,6 +105,9 @@ PROTOCOL = Protocol(
         "Face layout): `DEEPCOLOR_PLACES365=/path/to/places365 python -m deepcolor.replicate 004 --scale paper` "
         "(ImageNet weights download once into ~/.keras; the embeddings are cached as here).",
     ),
+    paper_data=("Places-Extra69 (84,313 photos of 69 scene classes outside Places365's), which no hub serves: "
+                "the rows read Places365 from Hugging Face instead (5,000 photos) unless `--set "
+                "data=folder:/path/to/places_extra69` names a local copy"),
     claims=(
         Claim("rand256_slightly_worse", "Model 3 (a random 256 of Inception-v3's 1000 dims) ends slightly worse than "
               "Model 1 (all 1000).", (("koala004_model1_inception_v3", "koala004_model3_inception_v3_rand256"),),

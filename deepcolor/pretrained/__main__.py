@@ -86,7 +86,11 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
                         f"options {settings.get('model_option')}")
     lines = [
         f"# Model card: DeepColor `{name}`", "",
-        "What `deepcolor.load()` and `python -m deepcolor.colorize` use when no model is named.", "",
+        ("What `deepcolor.load()` and `python -m deepcolor.colorize` use when no model is named." if name == "default"
+         else f"Loaded by `deepcolor.load(\"{name}\")` and `--model {name}`."
+         + (" It takes colour hints (`colorize(..., hints=...)`, `--hint`); `deepcolor colorize --hint` uses "
+            "it when no model is named." if "hints=true" in (settings.get("model_option") or [])
+            else "")), "",
         "## Model", "",
         f"- {settings['arch']}: {architecture}; encoding `{settings['encoding']}`: "
         "Zhang et al.'s 313 ab bins, soft-encoded cross-entropy"
