@@ -29,7 +29,7 @@ def test_every_row_names_its_paper_row_and_figures_and_every_module_documents_it
     # The papers' own numbers travel with the rows that have them.
     assert get_experiment("deepcolor_unet_10ep").figures == {"MSE": 0.006, "PSNR": 23.229}
     assert get_experiment("hwang_zhou_best").figures == {"test Huber": "0.001849"}  # as printed: 0.001930, not 0.00193
-    assert get_experiment("colorbias_BGY_combined").figures == {"val MSE": 0.0146}
+    assert get_experiment("colorbias_BGY_combined").figures == {"val MSE": "0.0146"}
     with pytest.raises(DeepColorError, match="did you mean deepcolor_unet_10ep"):
         get_experiment("deepcolor_unet_10")
 
