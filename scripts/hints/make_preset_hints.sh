@@ -6,7 +6,8 @@
 #      none the hint model stays within 0.1 dB of v2 (then it can stand in for v2) -> results/hints/val/
 #   2. test: the curve at that temperature -> results/hints/test/ (curve.md/json/png, example.png), and
 #      `deepcolor evaluate` without hints, v2 beside it, for the card's table -> results/hints/test/automatic/
-#   3. the preset deepcolor/pretrained/hints/ and its card.
+#   3. the preset deepcolor/pretrained/hints/ and its card (notes.md, its failure modes, written from 1-2;
+#      card_figure.md puts the curve in it).
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 RUN=${RUN:-runs/hints_more}
@@ -27,5 +28,6 @@ PYTHONPATH=. $PY scripts/hints/curve.py --run "$RUN" --split test --temperature 
 $PY -m deepcolor.evaluate --run "$RUN" --split test --temperature "$T" --compare v2=default \
     --label "hint model, no hints" --per-source --samples 8 --out results/hints/test/automatic
 $PY -m deepcolor.pretrained --run "$RUN" --name hints --temperature "$T" --eval results/hints/test/automatic/metrics.json \
-    --compare results/hints/val/t0.38/curve.md results/hints/val/t0.6/curve.md results/hints/test/curve.md \
-    --notes results/hints/notes.md --samples-image ../../../results/hints/test/example.png
+    --compare results/hints/val/t0.38/curve.md results/hints/val/t0.6/curve.md results/hints/card_figure.md \
+    results/hints/test/curve.md --notes results/hints/notes.md --samples-image ../../../results/hints/test/example.png \
+    --samples-caption "gray / v2 / the hint model with 10 random true-colour hints (dots) / truth, test photos"
