@@ -246,7 +246,7 @@ def loss_curves(experiments, rows, out, path):
 
 
 def sample_grid(experiments, rows, runs_dir, path, photos=6):
-    """gray / each distinct trained run / truth, on the same test photos (seed 0's split)."""
+    """gray / each distinct trained run / truth, on the same test photos (seed 0's split, evenly spaced)."""
     import numpy as np
     import tensorflow as tf
     from deepcolor.pages import plots
@@ -265,7 +265,11 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
         return False
     first = runs.load_config(shown[0][1])["settings"]
     split = rows[shown[0][0]]["split"]
-    part = run_splits(shown[0][1], first)[split][:photos]
+    everything = run_splits(shown[0][1], first)[split]
+    # Evenly spaced through the split, not its first few: a split listed by folder (CIFAR-10's class
+    # folders) would otherwise show one class only.
+    picked = sorted({round(i) for i in np.linspace(0, len(everything) - 1, photos)}) if everything else []
+    part = [everything[k] for k in picked]
     usable, _ = scan_records(part, log=lambda line: None)
     size = max(64, first["image_size"])
     truth = np.stack(list(resized_images([info for _, info in usable], (size,)).as_numpy_iterator()))
