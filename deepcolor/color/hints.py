@@ -15,7 +15,6 @@ the colour's chroma (a, b) goes in, the lightness stays the photo's own.
 
 import json
 import math
-import os
 import re
 
 import numpy as np
@@ -226,10 +225,3 @@ def simulate_hints(rgb, seed):
     mask = tf.cast(weight > 0, tf.float32)
     return tf.concat([value / tf.maximum(weight, 1.0)[..., None], mask[..., None]], axis=-1)
 
-
-def describe(points, scribbles):
-    """A short phrase for logs and the page: '3 points and a scribble mask'."""
-    parts = [f"{len(points)} point{'s' if len(points) != 1 else ''}"] if points else []
-    if scribbles is not None:
-        parts.append("a scribble mask" if not isinstance(scribbles, (str, os.PathLike)) else os.fspath(scribbles))
-    return " and ".join(parts) or "no hints"
