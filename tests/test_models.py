@@ -17,6 +17,9 @@ EXPECTED_PARAMS = {
     ("densenet", ()): 9_787_139,           # DenseNet121 7,037,504 + decoder 2,749,635
     ("mobilenet", ()): 9_516_035,          # MobileNet 3,228,864 + decoder 6,287,171
     ("vgg16_regression", ()): 8_917_555,   # VGG16 blocks 1-4 7,635,264 + decoder 1,282,291
+    # report 000's stand-in: Lite0 without top 3,413,024 + 1x1 projections to VGG16's tap widths
+    # (16, 24, 40, 112 -> 64, 128, 256, 512: 1,088 + 3,200 + 10,496 + 57,856 = 72,640) + the same decoder
+    ("vgg16_regression", (("encoder", "efficientnet_lite0"),)): 4_767_955,
     ("resnet18", ()): 957_218,             # stem 678,720 + decoder 278,498
     ("mlp", ()): 2_115_072,                # 1,024 -> 512 -> 3,072, BatchNorm on both
     ("autoencoder", (("hidden_layers", 3),)): 2_381_056,   # 1,024 -> 512 -> 256 -> 512 -> 3,072

@@ -12,6 +12,10 @@ Choices left open (ours):
   test stay identical to the other rows.
 - "Universal learning rate": one rate for all layers; the report tuned it without saying its value:
   1e-4 here.
+Stand-in rows (ours): the ImageNet EfficientNet-Lite0 in VGG16's place (its maps projected to VGG16's tap
+widths, models/vgg16_regression.py), at the report's per-layer rates (3e-6 on the encoder), beside the
+same network with random weights: what the report's ImageNet features are worth, which our random VGG16
+rows cannot say.
 """
 
 from deepcolor.experiments import Claim, Protocol, config, local_photos, make
@@ -21,6 +25,16 @@ BASE = config(data=dict(source=local_photos("DEEPCOLOR_PHOTOS"), image_size=224,
               model=dict(arch="vgg16_regression", encoding="uv01", loss="huber", weights="imagenet"),
               optimizer=dict(name="adam", lr=1e-3, lr_multipliers={"block": 0.003}, lr_schedule="plateau"),
               run=dict(epochs=25, batch_size=16))
+
+
+STANDIN_IMAGENET = "hwang_zhou_standin_lite0_imagenet"
+STANDIN_RANDOM = "hwang_zhou_standin_lite0_random"
+
+
+def standin_config(pretrained):
+    # A pretrained encoder keeps its ImageNet BatchNorm statistics; a random one must learn its own.
+    options = {"encoder": "efficientnet_lite0", "encoder_batchnorm": "frozen" if pretrained else "train"}
+    return BASE.replace(model={"options": options}, optimizer={"lr_multipliers": {"lite_": 0.003}})
 
 
 def experiments():
@@ -36,6 +50,10 @@ def experiments():
              BASE.replace(optimizer={"weight_decay": 1e-4}), {"test Huber": "0.001890"}),
         make(PAPER, "hwang_zhou_universal_lr", "(5) Universal learning rate",
              BASE.replace(optimizer={"lr": 1e-4, "lr_multipliers": {}}), {"test Huber": "0.001876"}),
+        make(PAPER, STANDIN_IMAGENET, "Stand-in: EfficientNet-Lite0 in VGG16's place, ImageNet weights",
+             standin_config(pretrained=True)),
+        make(PAPER, STANDIN_RANDOM, "Stand-in: EfficientNet-Lite0 in VGG16's place, random weights",
+             standin_config(pretrained=False)),
     ]
 
 
@@ -47,7 +65,12 @@ CPU = {"max_samples": 1200, "image_size": 112, "epochs": 8}
 
 PROTOCOL = Protocol(
     metric="huber_target", metric_label="test Huber loss (u, v in [0, 1])", figure="test Huber", split="test",
-    metric_size=224, decimals=6, seeds={"smoke": 1, "cpu": 1, "paper": 1},
+    metric_size=224, decimals=6, seeds={"smoke": 1, "cpu": 3, "paper": 1},
+    row_overrides={"cpu": {STANDIN_IMAGENET: {"weights": "imagenet"}}},
+    standin_rows=(STANDIN_IMAGENET, STANDIN_RANDOM),
+    standin_notes=("Here Lite0 stands in for VGG16 blocks 1-4: its stride-2/4/8/16 maps, each brought to the width "
+                   "of the VGG16 map it replaces by a 1x1 convolution and upsampled x2, feed the report's decoder "
+                   "unchanged; the encoder learns at the report's 3e-6 (its per-layer rates), the rest at 1e-3.",),
     overrides={"cpu": {"data": local_photos("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K"), "weights": "none", **CPU},
                "paper": {}},
     env={"cpu": ("DEEPCOLOR_PHOTOS", "DEEPCOLOR_ADE20K")},
@@ -67,6 +90,8 @@ PROTOCOL = Protocol(
         "rate” is about pretrained weights: a small rate protects what VGG16 learnt on ImageNet; on a random "
         "encoder it only slows the encoder down, so that row says little here about the report's claim.",
         "Metrics on the test split at 224×224, the report's size (our model's prediction is upsampled).",
+        "Seeds: every trained row runs 3 seeds (mean ± standard deviation; the seed also draws the photos and "
+        "the split); the table's seeds column says how many each row has.",
     ]},
     at_paper_scale=(
         "With ImageNet weights VGG16's features already separate sky, skin and foliage: the report's small "
@@ -89,5 +114,12 @@ PROTOCOL = Protocol(
               "Regularization 0.001890"),
         Claim("per_layer_rates_best", "Per-layer learning rates (small on the pretrained VGG16) beat one universal "
               "rate.", _best_beats("universal_lr"), "Universal learning rate 0.001876"),
+        Claim("standin_imagenet_beats_random", "(Stand-in.) The ImageNet features are what the small encoder rate "
+              "protects: Lite0 with ImageNet weights beats the same Lite0 with random ones.",
+              ((STANDIN_IMAGENET, STANDIN_RANDOM),),
+              "(implied: VGG16 is fine-tuned from ImageNet at a small rate to keep its features)"),
+        Claim("standin_imagenet_beats_random_vgg16", "(Stand-in.) An ImageNet encoder beats the report's network "
+              "with a random VGG16 (our other rows).", ((STANDIN_IMAGENET, "hwang_zhou_best"),),
+              "(implied: the report's point in using a pretrained VGG16)"),
     ),
 )
