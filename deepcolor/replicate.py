@@ -337,10 +337,13 @@ def replicate(report, scale="smoke", rows=None, seeds=None, out=None, runs_dir=N
 
 
 def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_dirs, protocol):
-    """rows/ROW/{metrics.json, history.csv, config.json} for every row name of one training config."""
+    """rows/ROW/{metrics.json, history.csv, steps.csv, config.json} for every row name of one training config
+    (the curves are seed 0's, steps.csv the first seed's that has one)."""
     from deepcolor import runs
     summary = summarize(per_seed, protocol)
     history = runs.read_history(run_dirs[0]) if os.path.isdir(run_dirs[0]) else []
+    # The first seed whose run has step losses (runs from before steps.csv, or from another machine, lack them).
+    steps = next((t for t in (runs.read_table(d, "steps.csv") for d in run_dirs) if t), [])
     config = runs.read_json(os.path.join(run_dirs[0], "config.json"))
     seconds = []
     for d in run_dirs:  # wall time as measured (the page reports epochs x the median epoch instead)
@@ -352,6 +355,8 @@ def write_rows(out, report, scale, run_name, names, row_config, per_seed, run_di
         previous = runs.read_json(os.path.join(folder, "metrics.json"), {})
         if history:
             runs.write_history(folder, history)
+        if steps:
+            runs.write_table(folder, "steps.csv", steps)
         if config or not os.path.exists(os.path.join(folder, "config.json")):
             runs.write_json(os.path.join(folder, "config.json"), {
                 "row": name, "trained_as": run_name, "rows_sharing_this_training": names, "scale": scale,

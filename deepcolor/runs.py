@@ -53,21 +53,32 @@ def save_model(model, path):
         model.save(tmp)
 
 
-def read_history(run_dir):
-    path = os.path.join(run_dir, "history.csv")
+def read_table(run_dir, name):
+    """A run's CSV table (history.csv, steps.csv) as dicts of floats; its first column is an int."""
+    path = os.path.join(run_dir, name)
     if not os.path.exists(path):
         return []
     with open(path, newline="") as f:
-        return [{k: (float(v) if k != "epoch" else int(v)) for k, v in row.items() if v != ""}
-                for row in csv.DictReader(f)]
+        reader = csv.DictReader(f)
+        index = reader.fieldnames[0] if reader.fieldnames else None
+        return [{k: (float(v) if k != index else int(v)) for k, v in row.items() if v != ""} for row in reader]
 
 
-def write_history(run_dir, rows):
+def write_table(run_dir, name, rows):
     keys = []
     for row in rows:
         keys += [k for k in row if k not in keys]
     lines = [",".join(keys)] + [",".join(_fmt(row.get(k, "")) for k in keys) for row in rows]
-    atomic_write_text(os.path.join(run_dir, "history.csv"), "\n".join(lines) + "\n")
+    atomic_write_text(os.path.join(run_dir, name), "\n".join(lines) + "\n")
+
+
+def read_history(run_dir):
+    """history.csv: one row per finished epoch."""
+    return read_table(run_dir, "history.csv")
+
+
+def write_history(run_dir, rows):
+    write_table(run_dir, "history.csv", rows)
 
 
 def _fmt(value):

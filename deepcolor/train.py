@@ -372,10 +372,11 @@ def model_and_optimizer(config, devices, strategy, data, done_epochs):
 # ------------------------------------------------------------------------------------------ train
 def callbacks(config, data, model):
     import keras
-    from deepcolor.training.callbacks import BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard, RunBackup
+    from deepcolor.training.callbacks import (BestCheckpoint, EpochHistory, EpochSeeds, NonFiniteLossGuard,
+                                              RunBackup, StepLoss)
     out, guard = config.run.out, NonFiniteLossGuard()
     return guard, [EpochSeeds(), guard, RunBackup(os.path.join(out, "backup"), guard),
-                   EpochHistory(out, config.run.batch_size * data["steps"], guard),
+                   EpochHistory(out, config.run.batch_size * data["steps"], guard), StepLoss(out, data["steps"], guard),
                    BestCheckpoint(out, guard, model_to_save=model),
                    keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"), write_graph=False),
                    *schedule_callbacks(config.optimizer, config.run.epochs)]

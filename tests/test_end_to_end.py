@@ -41,6 +41,10 @@ def test_training_writes_a_complete_run_directory(run_dir):
     rows = history(run_dir)
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
     assert all(float(r["train_images_per_s"]) > 0 for r in rows)
+    from deepcolor.runs import read_table  # the training loss per stretch of steps, every step here
+    steps = read_table(run_dir, "steps.csv")
+    assert [r["step"] for r in steps] == list(range(1, len(steps) + 1)) and len(steps) % 3 == 0  # 3 epochs
+    assert all(np.isfinite(r["loss"]) for r in steps)
     best = json.load(open(os.path.join(run_dir, "best.json")))
     assert best["val_loss"] == pytest.approx(min(float(r["val_loss"]) for r in rows), rel=1e-6)
 

@@ -210,7 +210,9 @@ def claims_section(protocol, rows, claims=None):
 
 
 def loss_curves(experiments, rows, out, path):
-    """Every row's validation (solid) and training (dotted) loss, one panel per table of the paper."""
+    """Every row's validation (solid) and training (dotted) loss, one panel per table of the paper. Rows
+    trained for one epoch (report 001: one epoch of 2,000 steps) are drawn by step from steps.csv: their
+    training loss per stretch of steps, their one validation loss as a dot at the end."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -225,16 +227,24 @@ def loss_curves(experiments, rows, out, path):
     nrows = math.ceil(len(groups) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(5 * cols, 3.4 * nrows), squeeze=False)
     for ax, (group, items) in zip(axes.flat, groups.items()):
+        by_step = all(len(history) == 1 and runs.read_table(os.path.join(out, "rows", name), "steps.csv")
+                      for name, history in items)
         for k, (name, history) in enumerate(items):
-            epochs = [r["epoch"] for r in history]
             color = f"C{k % 10}"
+            if by_step:
+                steps = runs.read_table(os.path.join(out, "rows", name), "steps.csv")
+                ax.plot([r["step"] for r in steps], [r["loss"] for r in steps], ":", color=color)
+                ax.plot([steps[-1]["step"]], [history[0].get("val_loss", math.nan)], "o", color=color, label=name,
+                        markersize=4)
+                continue
+            epochs = [r["epoch"] for r in history]
             ax.plot(epochs, [r.get("val_loss", math.nan) for r in history], ".-", color=color, label=name, markersize=3)
             ax.plot(epochs, [r["loss"] for r in history], ":", color=color)
         if all(r["loss"] > 0 for _, h in items for r in h):
             ax.set_yscale("log")  # rows that fail (SGD) would otherwise flatten the others
         ax.set_title(group, fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss (solid: val, dotted: train)")
+        ax.set_xlabel("step" if by_step else "epoch")
+        ax.set_ylabel("loss (dot: val at the end, dotted: train)" if by_step else "loss (solid: val, dotted: train)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(groups):]:

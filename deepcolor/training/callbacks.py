@@ -91,6 +91,31 @@ class EpochHistory(keras.callbacks.Callback):
         runs.write_history(self.run_dir, rows + [row])
 
 
+class StepLoss(keras.callbacks.Callback):
+    """steps.csv: the training loss averaged over each stretch of `every` steps (about 50 points an
+    epoch), so a run of one long epoch still has a curve. A re-run epoch replaces its rows."""
+
+    def __init__(self, run_dir, steps_per_epoch, guard, points_per_epoch=50):
+        super().__init__()
+        self.run_dir, self.steps, self.guard = run_dir, steps_per_epoch, guard
+        self.every = max(1, steps_per_epoch // points_per_epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._last = epoch, (0, 0.0)  # (batches, their summed loss) at the last point
+        rows = runs.read_table(self.run_dir, "steps.csv")
+        self._rows = [r for r in rows if r["step"] <= epoch * self.steps]
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")  # Keras' running mean over this epoch's batches so far
+        if self.guard.failed or loss is None or (batch + 1) % self.every:
+            return
+        total = float(loss) * (batch + 1)
+        done, summed = self._last
+        self._rows.append({"step": self._epoch * self.steps + batch + 1, "loss": (total - summed) / (batch + 1 - done)})
+        self._last = (batch + 1, total)
+        runs.write_table(self.run_dir, "steps.csv", self._rows)
+
+
 class BestCheckpoint(keras.callbacks.Callback):
     """Saves best.keras whenever val_loss improves on the best so far, across restarts."""
 
