@@ -22,6 +22,8 @@ EXPECTED_PARAMS = {
     ("vgg16_regression", (("encoder", "efficientnet_lite0"),)): 4_767_955,
     ("resnet18", ()): 957_218,             # stem 678,720 + decoder 278,498
     ("mlp", ()): 2_115_072,                # 1,024 -> 512 -> 3,072, BatchNorm on both
+    # report 003's ablation: BatchNorm on the hidden layer only, 524,800 + 2,048 + 1,575,936
+    ("mlp", (("output_batchnorm", False),)): 2_102_784,
     ("autoencoder", (("hidden_layers", 3),)): 2_381_056,   # 1,024 -> 512 -> 256 -> 512 -> 3,072
     ("koalarization", ()): 62_447_530,     # Inception-ResNet-v2 with top 55,873,736 + 6,573,794
     ("koalarization", (("extractor", "inception_v3"),)): 30_425_578,

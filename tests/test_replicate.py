@@ -19,7 +19,7 @@ def test_rows_with_the_same_settings_train_once():
     groups = {names[0]: names for _, _, names in plan(experiments, proto, "cpu")}
     assert sorted(groups["mlp003_best"]) == ["mlp003_act_sigmoid", "mlp003_batchnorm", "mlp003_best",
                                              "mlp003_last_tanh", "mlp003_opt_adam"]
-    assert len(groups) == 19
+    assert len(groups) == 20
 
 
 def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
@@ -163,6 +163,27 @@ def test_the_raw_output_column_only_where_a_row_has_a_raw_output(tmp_path):
     table = results_table(proto, experiments, rows, str(tmp_path))
     assert "| PSNR raw output dB |" in table and "| 17.50 |" in table
     assert all(line.count("|") == table.splitlines()[0].count("|") for line in table.splitlines())
+
+
+def test_train_and_valid_loss_are_those_of_the_checkpoints_epoch_beside_the_papers(tmp_path):
+    from deepcolor import runs
+    from deepcolor.pages.replication import split_losses_table
+    proto, experiments = protocol("003")
+    by_name = {e.name: e for e in experiments}
+    run, pending = by_name["mlp003_no_batchnorm"], by_name["mlp003_no_output_batchnorm"]
+    os.makedirs(tmp_path / "rows" / run.name)
+    # best.keras is the first epoch of lowest val_loss: epoch 2, not the tie at 3 nor the last epoch.
+    runs.write_history(str(tmp_path / "rows" / run.name), [
+        {"epoch": 1, "loss": 0.05, "val_loss": 0.04}, {"epoch": 2, "loss": 0.03, "val_loss": 0.035},
+        {"epoch": 3, "loss": 0.02, "val_loss": 0.035}, {"epoch": 4, "loss": 0.01, "val_loss": 0.05}])
+    rows = {run.name: {"seeds": 3, "model": {"mse_target": {"mean": 0.036, "std": 0.001,
+                                                            "values": [0.0355, 0.036, 0.0365]}}}}
+    table = split_losses_table(proto, [run, pending], rows, str(tmp_path))
+    # the paper's train, valid and test as printed; ours x 100, the test figure seed 0's
+    assert f"| {run.name} | {run.row} | 1.7 | 3.5 | 3.356 | 3.000 | 3.500 | 3.550 | 2 of 4 |" in table
+    assert f"| {pending.name} | {pending.row} | – | – | – | not run yet |" in table
+    assert all(line.count("|") == table.splitlines()[0].count("|") for line in table.splitlines())
+    assert all(not protocol(key)[0].history_figures for key in REPORTS if key != "003")  # their pages as before
 
 
 @pytest.mark.parametrize("report, names", [("000", "adityajn105/flickr8k"), ("001", "arnaud58/landscape-pictures")])

@@ -95,6 +95,10 @@ class Protocol:
     jobs: dict = dataclasses.field(default_factory=dict)
     row_overrides: dict = dataclasses.field(default_factory=dict)
     other_figures: tuple = ()  # (key of the rows' figures, label): more of the paper's columns, shown as printed
+    # (key of the rows' figures, history.csv column, label): the paper's metric on the training and
+    # validation photos, beside ours from seed 0's history at its checkpoint's epoch (x scale), in a table
+    # of their own with the test figure. Only where the training loss is the paper's metric and nothing else.
+    history_figures: tuple = ()
     standin_rows: tuple = ()
     standin_notes: tuple = ()
     # The paper's own data, as --scale paper needs it; with needs_paper_data that scale stops unless

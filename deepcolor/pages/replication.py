@@ -104,6 +104,36 @@ def results_table(protocol, experiments, rows, out):
     return "\n".join(lines)
 
 
+def checkpoint_epoch(history):
+    """The history row of the epoch best.keras holds: the first of lowest finite val_loss (BestCheckpoint
+    saves on a strict improvement only), or None."""
+    finite = [r for r in history if math.isfinite(r.get("val_loss", math.nan))]
+    return min(finite, key=lambda r: r["val_loss"]) if finite else None
+
+
+def split_losses_table(protocol, experiments, rows, out):
+    """The paper's figures on every split (protocol.history_figures and the test figure) beside seed 0's:
+    its history at the epoch of its checkpoint and that checkpoint's test figure."""
+    keys = [key for key, _, _ in protocol.history_figures] + [protocol.figure]
+    labels = [label for _, _, label in protocol.history_figures] + [protocol.split]
+    lines = ["| row | the paper's row | " + "".join(f"paper: {label} | " for label in labels)
+             + "".join(f"ours: {label} | " for label in labels) + "epoch |",
+             "|" + "---|" * (3 + 2 * len(labels))]
+    for e in experiments:
+        paper = "".join(f"{e.figures.get(key, '–')} | " for key in keys)
+        history = runs.read_history(os.path.join(out, "rows", e.name)) if e.name in rows else []
+        best = checkpoint_epoch(history)
+        if best is None:
+            lines.append(f"| {e.name} | {e.row} | {paper}not run yet |" + " |" * len(labels))
+            continue
+        ours_values = [best[column] for _, column, _ in protocol.history_figures]
+        ours_values.append(rows[e.name]["model"][protocol.metric]["values"][0])
+        lines.append(f"| {e.name} | {e.row} | {paper}"
+                     + "".join(f"{v * protocol.scale:.{protocol.decimals}f} | " for v in ours_values)
+                     + f"{best['epoch']} of {len(history)} |")
+    return "\n".join(lines)
+
+
 def images_line(out, rows):
     """'train 2371, val 269, test 259' (seed 0's split) from the first row that recorded its training's."""
     first = next(iter(rows.values()))
@@ -346,6 +376,22 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         "nothing: a row is only useful where it beats it. " + OTHER_METRICS_NOTE
         + (RGB_OUTPUT_NOTE if RAW_OUTPUT_COLUMN in our_columns(rows) else ""), "",
         table, "",
+    ]
+    if protocol.history_figures and rows:
+        lines += [
+            "## Loss on each split, the paper's and ours", "",
+            "The paper's figures as printed, in the units of the table above. Ours are seed 0's, all of the "
+            "checkpoint the row reports (`best.keras`): the losses of the epoch it was saved at, the one of "
+            "lowest val_loss in the row's `history.csv` (the epoch column), and its own "
+            f"{protocol.split} figure (the table above gives the mean over seeds). Every loss here is the "
+            f"paper's metric (`{s.get('loss')}` on the `{s.get('encoding')}` target; the training loss has "
+            f"nothing added to it) × {protocol.scale:g}. The train loss is the mean over the epoch's batches, "
+            "as the report's curves are: taken while the weights move, and with BatchNorm on each batch's own "
+            "statistics; the valid loss is measured after the epoch, with BatchNorm on its moving averages, "
+            "so a row with BatchNorm can have a valid loss below its train loss without anything being wrong.", "",
+            split_losses_table(protocol, paper_rows, rows, out), "",
+        ]
+    lines += [
         "## The paper's claims, checked", "",
         VERDICT_RULE + (f" Here the pooled spread is {pooled_spread(protocol, rows):.{protocol.decimals}f}."
                         if pooled_spread(protocol, rows) is not None else " Here every row has one seed: no spread."),
