@@ -68,13 +68,15 @@ def test_seeds_per_row_and_claims_judged_against_the_pooled_seed_spread():
 def test_stand_in_rows_keep_their_imagenet_weights_at_cpu_scale():
     from deepcolor.replicate import row_config, scale_overrides, train_argv
     for key, imagenet, random in (("004", "koala004_standin_lite0_imagenet", "koala004_standin_lite0_random"),
-                                  ("002", "deepcolor_standin_lite0_imagenet_10ep", "deepcolor_standin_lite0_random_10ep")):
+                                  ("002", "deepcolor_standin_lite0_imagenet_10ep", "deepcolor_standin_lite0_random_10ep"),
+                                  ("000", "hwang_zhou_standin_lite0_imagenet", "hwang_zhou_standin_lite0_random")):
         proto, experiments = protocol(key)
         by_name = {e.name: e for e in experiments}
         assert {imagenet, random} <= set(proto.standin_rows)
-        ours, theirs = row_config(by_name[imagenet], proto, "cpu"), row_config(by_name[random], proto, "cpu")
-        assert (ours.model.weights, theirs.model.weights) == ("imagenet", "none")
-        assert ours.data == theirs.data and ours.run == theirs.run  # the same data and protocol otherwise
+        for scale in ("cpu", "paper"):  # the random one stays random where the paper's rows get ImageNet's
+            ours, theirs = row_config(by_name[imagenet], proto, scale), row_config(by_name[random], proto, scale)
+            assert (ours.model.weights, theirs.model.weights) == ("imagenet", "none"), (key, scale)
+            assert ours.data == theirs.data and ours.run == theirs.run  # the same data and protocol otherwise
         argv = train_argv(imagenet, "cpu", scale_overrides(proto, "cpu", None, imagenet), "runs/x", 0)
         assert argv[argv.index("--weights") + 1] == "imagenet"
     proto, experiments = protocol("004")

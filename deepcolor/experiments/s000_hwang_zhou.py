@@ -34,7 +34,8 @@ STANDIN_RANDOM = "hwang_zhou_standin_lite0_random"
 def standin_config(pretrained):
     # A pretrained encoder keeps its ImageNet BatchNorm statistics; a random one must learn its own.
     options = {"encoder": "efficientnet_lite0", "encoder_batchnorm": "frozen" if pretrained else "train"}
-    return BASE.replace(model={"options": options}, optimizer={"lr_multipliers": {"lite_": 0.003}})
+    return BASE.replace(model={"options": options, "weights": "imagenet" if pretrained else "none"},
+                        optimizer={"lr_multipliers": {"lite_": 0.003}})
 
 
 def experiments():

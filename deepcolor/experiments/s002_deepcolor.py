@@ -45,8 +45,10 @@ def experiments():
         options = {"encoder": "efficientnet_lite0", "encoder_batchnorm": "frozen" if init == "imagenet" else "train"}
         for epochs in (10, 30):
             rows.append(make(PAPER, standin(init, epochs), f"Stand-in: U-Net decoder on EfficientNet-Lite0, {init} "
-                             f"weights, {epochs} epochs", BASE.replace(model={"arch": "unet", "options": options},
-                                                                     run={"epochs": epochs})))
+                             f"weights, {epochs} epochs",
+                             BASE.replace(model={"arch": "unet", "options": options,
+                                                 "weights": "imagenet" if init == "imagenet" else "none"},
+                                          run={"epochs": epochs})))
     return rows
 
 

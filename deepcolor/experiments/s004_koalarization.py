@@ -49,7 +49,7 @@ def experiments():
         make(PAPER, STANDIN_IMAGENET, "Stand-in: EfficientNet-Lite0, ImageNet weights",
              BASE.replace(model=_extractor("efficientnet_lite0"))),
         make(PAPER, STANDIN_RANDOM, "Stand-in: EfficientNet-Lite0, random weights",
-             BASE.replace(model=_extractor("efficientnet_lite0"))),
+             BASE.replace(model={**_extractor("efficientnet_lite0"), "weights": "none"})),
     ]
 
 
