@@ -100,8 +100,9 @@ class ColorizationModel:
         uint8 array [N, H, W, C] an array [N, H, W, 3]. Images of the same size go through the network
         as one batch, which is faster per photo than one call each.
 
-        `hints` (a hint model, `load("hints")`): colours the photo is known to have, followed at their
-        places and spread over the object they fall on, the lightness still the photo's own. Either a
+        `hints` (a hint model, `load("hints")`): colours the photo is known to have, spread by the
+        network over the object they fall on and then put back exactly at their own pixels (a small
+        feathered disk per point, each painted pixel of a mask), the lightness still the photo's own. Either a
         list of points [(x, y, colour), ...] with x, y in the photo's pixels and colour "#2050c0" or
         (r, g, b), or a scribble mask: an RGBA image (path, PIL image or array) of the photo's size whose
         painted pixels (alpha > 0) are hints. Raises color.hints.HintError for a bad hint."""

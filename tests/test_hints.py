@@ -17,10 +17,10 @@ from deepcolor.models import build_model
 SIZE = 64
 
 
-def hint_unet(hints=True):
+def hint_unet(hints=True, **options):
     keras.utils.set_random_seed(0)
     return build_model("unet", SIZE, "ab_bins", weights="none", head="half", encoder="efficientnet_lite0",
-                       hints=hints)
+                       hints=hints, **options)
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +109,13 @@ def test_simulated_hints_reveal_patch_means_and_leave_some_images_bare():
     np.testing.assert_array_equal(hints, again)  # seeded: a resumed run sees the same hints
 
 
-def test_hint_model_without_hints_is_exactly_its_automatic_model(tmp_path):
+@pytest.mark.parametrize("design", ["gated", "add"])
+def test_hint_model_without_hints_is_exactly_its_automatic_model(tmp_path, design):
     from deepcolor.train import warm_start
     automatic = hint_unet(hints=False)
     path = str(tmp_path / "automatic.keras")
     automatic.save(path)
-    model = hint_unet()
+    model = hint_unet(hint_design=design)
     assert model.input_shape == [(None, SIZE, SIZE, 1), (None, SIZE, SIZE, 3)]
     warm_start(model, path)
     gray = np.random.default_rng(1).random((2, SIZE, SIZE, 1), dtype=np.float32)
@@ -128,6 +129,66 @@ def test_hint_model_without_hints_is_exactly_its_automatic_model(tmp_path):
     loaded = keras.saving.load_model(str(tmp_path / "hinted.keras"))
     assert loaded.get_config()["hints"] is True
     np.testing.assert_array_equal(np.asarray(loaded([gray, some])), np.asarray(model([gray, some])))
+
+
+def test_gated_hints_on_a_frozen_decoder_train_only_the_hint_layers(tmp_path):
+    """hint_design="gated", decoder_trainable=False (the preset's recipe): only the hint branch learns, so
+    without hints the model stays its donor exactly, however long it trains."""
+    from deepcolor.train import warm_start
+    automatic = hint_unet(hints=False)
+    path = str(tmp_path / "automatic.keras")
+    automatic.save(path)
+    model = hint_unet(hint_design="gated", decoder_trainable=False, encoder_trainable=False)
+    warm_start(model, path)
+    trained = {w.path.split("/")[0] for w in model.trainable_weights}
+    assert trained and all(name.startswith("hint") or name.endswith(("_hints", "_gate")) for name in trained)
+    assert {"dec4_gate", "dec0_hints", "hint_up1_conv"} <= trained
+    gray = np.random.default_rng(2).random((2, SIZE, SIZE, 1), dtype=np.float32)
+    no_hints = np.zeros((2, SIZE, SIZE, 3), np.float32)
+    np.testing.assert_allclose(np.asarray(model([gray, no_hints], training=True)), np.asarray(automatic(gray)),
+                               atol=1e-6)  # in training mode too: the decoder's BatchNorm is frozen
+    model.save(str(tmp_path / "gated.keras"))
+    loaded = keras.saving.load_model(str(tmp_path / "gated.keras"))
+    assert (loaded.get_config()["hint_design"], loaded.get_config()["decoder_trainable"]) == ("gated", False)
+    assert len(loaded.trainable_weights) == len(model.trainable_weights)
+
+
+def test_a_hint_spreads_over_its_surface_and_stops_at_an_edge():
+    from deepcolor import color
+    photo = np.full((100, 100, 3), 200, np.uint8)
+    photo[:, 50:] = 40  # a light surface left of x = 50, a dark one right of it
+    out = H.apply_hints(photo, [(45, 50, (150, 190, 250))], image_size=64, reach=0.1, lightness=10)
+    chroma = np.hypot(*np.moveaxis(np.asarray(color.rgb_to_lab(out.astype(np.float32) / 255))[..., 1:], -1, 0))
+    assert chroma[50, 38] > 10 and chroma[50, 30] > 5  # 7 and 15 pixels away on the same surface (sigma 10)
+    assert chroma[:, 50:].max() < 1  # across the edge, from 5 pixels away: nothing
+    assert chroma[50, 45] > 25  # and at the hint itself, its own colour
+
+
+def test_hints_are_pinned_at_their_pixels_and_spread_only_near_them(hint_model_file, real_photos):
+    import deepcolor
+    from skimage.color import rgb2lab
+    model = deepcolor.load(hint_model_file)
+    photo = real_photos[1][:300, :400]
+    asked = (96, 128, 160)
+    network = model.colorizer()(photo, [(200, 150, asked)], network_only=True)
+    pinned = model.colorize(photo, hints=[(200, 150, asked)])
+    asked_ab = rgb2lab(np.array([[asked]], np.uint8))[0, 0, 1:]
+
+    def shown(y, x):  # the asked chroma on the photo's lightness there, as far as sRGB can show it
+        from deepcolor.color import fit_chroma_to_gamut
+        lab = np.array([[rgb2lab(photo[y:y + 1, x:x + 1])[0, 0, 0], *asked_ab]], np.float32)
+        return np.asarray(fit_chroma_to_gamut(lab))[0, 1:]
+    assert np.abs(rgb2lab(pinned)[150, 200, 1:] - shown(150, 200)).max() < 2.0
+    changed = np.argwhere((pinned != network).any(-1))
+    assert len(changed) and np.hypot(*(changed - (150, 200)).T).max() <= 3 * H.SPREAD_REACH * 400 + 1
+    pinned_only = H.apply_hints(network, [(200, 150, asked)], image_size=model.image_size, reach=0)
+    changed = np.argwhere((pinned_only != network).any(-1))
+    assert np.hypot(*(changed - (150, 200)).T).max() <= H._pin_radius(300, 400, model.image_size) + 1
+    mask = np.zeros((300, 400, 4), np.uint8)
+    mask[20:30, 40:60] = (*asked, 255)
+    painted = model.colorize(photo, hints=mask)
+    assert np.abs(rgb2lab(painted)[25, 50, 1:] - shown(25, 50)).max() < 2.0
+    assert np.abs(rgb2lab(painted)[..., 0] - rgb2lab(photo)[..., 0]).max() < 1.0
 
 
 def test_training_a_hint_model_feeds_it_simulated_hints(tmp_path):

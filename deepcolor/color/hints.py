@@ -9,6 +9,9 @@ the colour's chroma (a, b) goes in, the lightness stays the photo's own.
 - `hint_map(points, scribbles, height, width, image_size, resize, margin)`: a photo's hints at the
   model's size (points paint a (2r+1)^2 patch there; scribbles, an RGBA image of the photo's size
   whose painted pixels are hints, are averaged down to it).
+- `apply_hints(colorized, points, scribbles, image_size)`: the network's output with the hints put on it
+  at the photo's own resolution: each point's remaining correction spread over nearby pixels of like
+  lightness, and every hint's chroma pinned exactly at its own pixels.
 - `simulate_hints(rgb, seed)`: training's hints, revealed from the true colours (as the paper's).
 - `ground_truth_points(rgb, count, seed)`: the evaluation's random points, with their true colours.
 """
@@ -26,6 +29,11 @@ P_NO_HINTS = 0.25      # training: share of images with no hints (the automatic 
 P_GEOMETRIC = 1 / 8    # training: the number of points is geometric with this p (mean 8), as the paper's
 MAX_POINTS = 50        # training: at most this many points per image
 PATCH_RADII = 3        # training: each point reveals the mean of a 1x1, 3x3 or 5x5 patch (the paper: 1-9 px)
+# apply_hints: how far a point's correction spreads (Gaussian sigma / the photo's longer side) and across how
+# much lightness (Gaussian sigma, L*): chosen on the val split by scripts/hints/tune_spread.py
+# (results/hints/val/spread/spread.md: the best mean PSNR over 2, 10 and 50 hints).
+SPREAD_REACH = 0.2
+SPREAD_LIGHTNESS = 10.0
 
 
 class HintError(DeepColorError):
@@ -136,8 +144,8 @@ def _photo_to_model(height, width, image_size, resize, margin):
 
 
 def scribble_points(scribbles, height, width):
-    """An RGBA scribble image (array, PIL image or path) of the photo's size -> (ys, xs, rgb) of its
-    painted pixels (alpha > 0)."""
+    """An RGBA scribble image (array, PIL image or path) of the photo's size -> (ys, xs, rgb, alpha) of
+    its painted pixels (alpha > 0; alpha in (0, 1])."""
     from deepcolor.data.images import BadImageError, read_any_image
     try:
         rgb, alpha = read_any_image(scribbles)
@@ -153,8 +161,11 @@ def scribble_points(scribbles, height, width):
     if alpha is None:
         raise HintError("hint mask has no transparency: paint the hints on a transparent image "
                         "(PNG with alpha); its painted pixels are the hints")
-    ys, xs = np.nonzero(np.asarray(alpha) > 0)
-    return ys, xs, rgb[ys, xs]
+    alpha = np.asarray(alpha)
+    if alpha.ndim == 3:
+        alpha = alpha[..., 0]
+    ys, xs = np.nonzero(alpha > 0)
+    return ys, xs, rgb[ys, xs], alpha[ys, xs] / 255.0
 
 
 def hint_map(points=(), scribbles=None, height=1, width=1, image_size=192, resize="squash", margin=0):
@@ -164,7 +175,7 @@ def hint_map(points=(), scribbles=None, height=1, width=1, image_size=192, resiz
     scale_y, scale_x, top, left = _photo_to_model(height, width, size, resize, margin)
     value, weight = np.zeros((size, size, 2), np.float64), np.zeros((size, size), np.float64)
     if scribbles is not None:
-        ys, xs, rgb = scribble_points(scribbles, height, width)
+        ys, xs, rgb, _ = scribble_points(scribbles, height, width)
         if len(ys):
             my = np.clip(np.floor(top + ys * scale_y).astype(int), 0, size - 1)
             mx = np.clip(np.floor(left + xs * scale_x).astype(int), 0, size - 1)
@@ -185,6 +196,72 @@ def hint_map(points=(), scribbles=None, height=1, width=1, image_size=192, resiz
     mask = weight > 0
     ab = np.where(mask[..., None], value / np.maximum(weight, 1.0)[..., None], 0.0) / 128.0
     return np.concatenate([ab, mask[..., None]], axis=-1).astype(np.float32)
+
+
+def _pin_radius(height, width, image_size):
+    """A point's pinned disk in photo pixels: the half-width of its patch in the model's input."""
+    return max(1.0, (HINT_RADIUS + 0.5) * max(height, width) / image_size)
+
+
+def apply_hints(colorized, points=(), scribbles=None, image_size=192, reach=SPREAD_REACH,
+                lightness=SPREAD_LIGHTNESS):
+    """The network's colorized photo (uint8 [H, W, 3]) -> what the user gets: the hints put on it, the
+    lightness kept.
+
+    1. Spread: each point's correction (its asked chroma minus the network's chroma at its pixel) is added
+       around it, weighted by a Gaussian of the distance (sigma `reach` x the photo's longer side) times a
+       Gaussian of the difference in lightness from the hinted pixel (sigma `lightness`, L* units), so it
+       fades across an edge between a light and a dark surface; where several reach, their weighted mean
+       (a weight sum below 1 is not raised). The network spreads hints at its 192 x 192 and falls short of
+       them (ΔE_ab 6.7 on average at the hinted pixels); this carries the asked colour over the surface
+       at the photo's own resolution. `reach=0` turns it off.
+    2. Pin: a disk around each point, as wide as the patch the point paints in the model's input (full
+       weight in its inner half, fading at its edge), and every painted pixel of a scribble image (weighted
+       by its alpha) get exactly the asked chroma: what the user asked for stays where it was asked.
+    Both constants were chosen on the validation split (results/hints/val/spread.md)."""
+    import tensorflow as tf
+    from deepcolor import color
+    colorized = np.asarray(colorized)
+    height, width = colorized.shape[:2]
+    points = check_points(points, height, width)
+    painted = scribble_points(scribbles, height, width) if scribbles is not None else None
+    radius, sigma = _pin_radius(height, width, image_size), reach * max(height, width)
+    half = int(np.ceil(max(radius, 3 * sigma)))
+    # The rectangle anything touches; everything below works inside it.
+    boxes = [(int(y) - half, int(y) + half + 1, int(x) - half, int(x) + half + 1) for x, y, _ in points]
+    if painted is not None and len(painted[0]):
+        boxes.append((painted[0].min(), painted[0].max() + 1, painted[1].min(), painted[1].max() + 1))
+    if not boxes:
+        return colorized.copy()
+    top, bottom = max(0, min(b[0] for b in boxes)), min(height, max(b[1] for b in boxes))
+    left, right = max(0, min(b[2] for b in boxes)), min(width, max(b[3] for b in boxes))
+    crop = colorized[top:bottom, left:right]
+    lab = np.array(color.rgb_to_lab(crop.astype(np.float32) / 255.0))
+    lab[..., 0] = np.asarray(color.lab_lightness_from_uint8(tf.constant(crop)))[..., 0]
+    yy, xx = np.mgrid[top:bottom, left:right]
+    asked = [_ab_of(rgb) for _, _, rgb in points]
+    if points and sigma > 0:
+        correction, total = np.zeros(lab.shape[:2] + (2,), np.float32), np.zeros(lab.shape[:2], np.float32)
+        for (x, y, _), ab in zip(points, asked):
+            py, px = int(y) - top, int(x) - left
+            w = np.exp(-((yy - int(y)) ** 2 + (xx - int(x)) ** 2) / (2 * sigma ** 2)
+                       - (lab[..., 0] - lab[py, px, 0]) ** 2 / (2 * lightness ** 2)).astype(np.float32)
+            correction += w[..., None] * (ab - lab[py, px, 1:])
+            total += w
+        lab[..., 1:] += correction / np.maximum(total, 1.0)[..., None]
+    value, weight = np.zeros_like(lab[..., 1:]), np.zeros(lab.shape[:2], np.float32)
+    if painted is not None and len(painted[0]):
+        ys, xs, rgb, alpha = painted
+        value[ys - top, xs - left], weight[ys - top, xs - left] = _ab_of(rgb), alpha
+    for (x, y, _), ab in zip(points, asked):
+        w = np.clip((radius + 0.5 - np.hypot(yy - int(y), xx - int(x))) / (radius / 2 + 0.5), 0.0, 1.0)
+        stronger = w >= weight  # where disks overlap, the nearer point wins
+        value = np.where(stronger[..., None], ab, value)
+        weight = np.maximum(weight, w).astype(np.float32)
+    lab[..., 1:] = (1.0 - weight[..., None]) * lab[..., 1:] + weight[..., None] * value
+    out = colorized.copy()
+    out[top:bottom, left:right] = np.asarray(color.lab_to_uint8_in_gamut(lab))
+    return out
 
 
 def ground_truth_points(rgb_uint8, count, seed):

@@ -160,10 +160,12 @@ class Colorizer:
         return hint_map(points, scribbles, image_shape[0], image_shape[1], self.image_size, self.resize,
                         border_pixels(self.image_size, self.border))
 
-    def __call__(self, image, points=(), scribbles=None):
+    def __call__(self, image, points=(), scribbles=None, network_only=False):
         """uint8 [H,W,C] (numpy or tensor) -> colorized uint8 [H,W,3] numpy array; a batch [N,H,W,C]
         of same-size images -> [N,H,W,3] in one pass through the network. points [(x, y, (r, g, b))]
-        and/or scribbles (an RGBA image of the photo's size): colour hints for a hint model."""
+        and/or scribbles (an RGBA image of the photo's size): colour hints for a hint model, which
+        spreads them; then they are put on its output at the photo's resolution (color/hints.py:
+        apply_hints; network_only=True gives the network's colours alone, for measuring it)."""
         image = tf.convert_to_tensor(image, tf.uint8)
         if points or scribbles is not None:
             if not self.takes_hints:
@@ -172,7 +174,11 @@ class Colorizer:
                 from deepcolor.errors import UnsupportedOptionError
                 raise UnsupportedOptionError("colour hints are for one photo at a time")
             hints = self.hint_map(image.shape, points, scribbles)
-            return self._hinted_fn(image, tf.constant(hints)).numpy()
+            colorized = self._hinted_fn(image, tf.constant(hints)).numpy()
+            if network_only:
+                return colorized
+            from deepcolor.color.hints import apply_hints
+            return apply_hints(colorized, points, scribbles, self.image_size)
         return (self._batch_fn if image.shape.rank == 4 else self._fn)(image).numpy()
 
     @property

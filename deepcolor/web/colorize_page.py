@@ -222,9 +222,9 @@ def build_page(model=None, examples_dir=None):
                             elem_id="downloads")
         with gr.Accordion("Colour hints: say what colour something was", open=False, elem_id="hints-section"):
             gr.Markdown("Open a photo, pick a brush colour and paint (or just dab) on the things whose colour you "
-                        "know; the hint model follows those colours and spreads them over the surface they fall "
-                        "on, on the photo's own lightness. Then press the button. Without paint it makes its own "
-                        "guess.")
+                        "know; the hint model spreads those colours over the surface they fall on, and the "
+                        "painted pixels keep them, on the photo's own lightness. Then press the button. Without "
+                        "paint you get the default model's colours.")
             with gr.Row():
                 editor = gr.ImageEditor(type="numpy", image_mode="RGBA", label="Photo with colour hints",
                                         brush=gr.Brush(default_size=8, colors=HINT_COLOURS, color_mode="defaults"),

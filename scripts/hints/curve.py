@@ -5,8 +5,10 @@ For every photo of the split (the hint model's own seeded split, squashed to 256
 measures), N random pixels (N = 0, 1, 2, 5, 10, 20, 50; the same pixels for every model, seeded by the photo)
 are given with their true colours as hints; the photo is colorized on the `colorize` path (chroma predicted
 at the model's size, on the photo's own lightness) and scored with deepcolor.color.metrics. Also measured:
-ΔE_ab (CIE 1976) between the colorized photo and the asked colour at each hinted pixel. The automatic model
-(default: the `default` preset) colorizes the same photos without hints.
+ΔE_ab (CIE 1976) between the colorized photo and the asked colour at each hinted pixel. Both as the user gets
+it (the hints then put on the network's output at the photo's resolution, color/hints.py: apply_hints: each
+point's remaining correction spread over nearby pixels of like lightness, every hint pinned at its own pixels)
+and from the network alone (network_only=True). The automatic model (default: the `default` preset) colorizes the same photos without hints.
 
 Writes OUT/curve.json, OUT/curve.md, OUT/curve.png and OUT/example.png (gray / automatic / 10 hints, marked /
 truth for a few photos).
@@ -55,7 +57,7 @@ def main(argv=None):
     import tensorflow as tf
     from deepcolor import runs
     from deepcolor.api import load
-    from deepcolor.color.hints import ground_truth_points
+    from deepcolor.color.hints import apply_hints, ground_truth_points
     from deepcolor.color.metrics import ColorizationMetrics
     from deepcolor.data import scan_records
     from deepcolor.data.pipeline import resized_images
@@ -72,7 +74,8 @@ def main(argv=None):
     colorize_hinted = hinted.colorizer(temperature=args.temperature)
     colorize_automatic = automatic.colorizer()
     rows = {n: ColorizationMetrics() for n in counts}
-    auto_row, errors = ColorizationMetrics(), {n: [] for n in counts}
+    network_rows = {n: ColorizationMetrics() for n in counts}
+    auto_row, errors, network_errors = ColorizationMetrics(), {n: [] for n in counts}, {n: [] for n in counts}
     examples, started = [], time.time()
     for k, photo in enumerate(resized_images(infos, (256,), settings["resize"]).batch(1).as_numpy_iterator()):
         truth = photo[0]
@@ -80,9 +83,12 @@ def main(argv=None):
         auto_row.update_srgb(tf.constant(auto[None]), tf.constant(truth[None]))
         for n in counts:
             points = ground_truth_points(truth, n, seed=k)
-            out = colorize_hinted(truth, points)
+            network = colorize_hinted(truth, points, network_only=True)
+            out = apply_hints(network, points, image_size=colorize_hinted.image_size)
             rows[n].update_srgb(tf.constant(out[None]), tf.constant(truth[None]))
+            network_rows[n].update_srgb(tf.constant(network[None]), tf.constant(truth[None]))
             errors[n] += delta_e(out, truth, points)
+            network_errors[n] += delta_e(network, truth, points)
             if n == 10 and len(examples) < args.examples:
                 examples.append((truth, auto, out, points))
         print(f"\r{k + 1}/{len(infos)} photos", end="", file=sys.stderr, flush=True)
@@ -92,10 +98,8 @@ def main(argv=None):
         "run": args.run, "model": args.model or hinted.source, "automatic": args.automatic, "split": args.split,
         "images": len(infos), "temperature": args.temperature, "metric_size": 256,
         "automatic_psnr": auto_metrics["psnr"], "automatic_metrics": auto_metrics,
-        "rows": {str(n): {**rows[n].result(), "delta_e_at_hints_mean": float(np.mean(errors[n])) if errors[n] else None,
-                          "delta_e_at_hints_median": float(np.median(errors[n])) if errors[n] else None,
-                          "share_of_hints_within_delta_e_10": float(np.mean(np.array(errors[n]) <= 10)) if errors[n] else None}
-                 for n in counts},
+        "rows": {str(n): {**rows[n].result(), **delta_e_summary(errors[n])} for n in counts},
+        "network_rows": {str(n): {**network_rows[n].result(), **delta_e_summary(network_errors[n])} for n in counts},
         "seconds": time.time() - started,
         "command": "PYTHONPATH=. python scripts/hints/curve.py " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
@@ -104,20 +108,36 @@ def main(argv=None):
     lines = [f"# PSNR against the number of hints ({args.split} split, {len(infos)} photos at 256 x 256)", "",
              f"Automatic model ({args.automatic}), no hints: PSNR {auto_metrics['psnr']:.2f} dB, "
              f"SSIM {auto_metrics['ssim']:.4f}, AuC {auto_metrics['auc_ab']:.4f}.", "",
-             "| hints | PSNR dB | vs automatic dB | SSIM | AuC ab | ΔE_ab at the hinted pixels (mean / median) | hints within ΔE 10 |",
-             "|---|---|---|---|---|---|---|"]
+             "As delivered: what `colorize(..., hints=)` returns, the hints put on the network's output at the "
+             "photo's resolution (each point's remaining correction spread over nearby pixels of like lightness, "
+             "every hint pinned at its own pixels: color/hints.py, apply_hints). Network alone: its colours before that.", "",
+             "| hints | PSNR dB | vs automatic dB | SSIM | AuC ab | ΔE_ab at the hinted pixels (mean / median) "
+             "| hints within ΔE 10 | network alone: PSNR dB | ΔE_ab (mean / median) | within ΔE 10 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for n in counts:
-        r = result["rows"][str(n)]
-        de = (f"{r['delta_e_at_hints_mean']:.2f} / {r['delta_e_at_hints_median']:.2f}" if r["delta_e_at_hints_mean"]
-              is not None else "")
-        within = f"{r['share_of_hints_within_delta_e_10']:.0%}" if r["share_of_hints_within_delta_e_10"] is not None else ""
+        r, raw = result["rows"][str(n)], result["network_rows"][str(n)]
         lines.append(f"| {n} | {r['psnr']:.2f} | {r['psnr'] - auto_metrics['psnr']:+.2f} | {r['ssim']:.4f} | "
-                     f"{r['auc_ab']:.4f} | {de} | {within} |")
+                     f"{r['auc_ab']:.4f} | {format_delta_e(r)} | {raw['psnr']:.2f} | {format_delta_e(raw)} |")
     lines += ["", f"Command: `{result['command']}` ({result['seconds'] / 60:.0f} min on a 2-core CPU)", ""]
     runs.atomic_write_text(os.path.join(args.out, "curve.md"), "\n".join(lines))
     plot(result, counts, os.path.join(args.out, "curve.png"))
     example_grid(examples, os.path.join(args.out, "example.png"))
     print("\n".join(lines))
+
+
+def delta_e_summary(errors):
+    if not errors:
+        return {"delta_e_at_hints_mean": None, "delta_e_at_hints_median": None, "share_of_hints_within_delta_e_10": None}
+    return {"delta_e_at_hints_mean": float(np.mean(errors)), "delta_e_at_hints_median": float(np.median(errors)),
+            "share_of_hints_within_delta_e_10": float(np.mean(np.array(errors) <= 10))}
+
+
+def format_delta_e(row):
+    """'mean / median | share within 10' table cells ('|' for no hints)."""
+    if row["delta_e_at_hints_mean"] is None:
+        return " | "
+    return (f"{row['delta_e_at_hints_mean']:.2f} / {row['delta_e_at_hints_median']:.2f} | "
+            f"{row['share_of_hints_within_delta_e_10']:.0%}")
 
 
 def plot(result, counts, path):
