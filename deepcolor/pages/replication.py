@@ -356,20 +356,22 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
         "## Protocol", "",
         f"- Rows: {len(rows)} of {len(experiments)} done; rows with identical settings are trained once and "
         "reported under each name (`rows/ROW/config.json` says which).",
-        f"- Settings of the first row: data `{s.get('data')}`, split `{s.get('split')}`, "
-        f"{s.get('image_size')}×{s.get('image_size')} ({s.get('resize')}), {s.get('epochs')} epochs"
-        + (f" of {s.get('steps_per_epoch')} steps" if s.get("steps_per_epoch") else "")
-        + f", batch {s.get('batch_size')}, {s.get('optimizer')} lr {s.get('lr')}, loss {s.get('loss')}, "
-        f"encoding `{s.get('encoding')}`; each row's own settings are in `rows/ROW/config.json`.",
+        (f"- Settings of the first row: data `{s.get('data')}`, split `{s.get('split')}`, "
+         f"{s.get('image_size')}×{s.get('image_size')} ({s.get('resize')}), {s.get('epochs')} epochs"
+         + (f" of {s.get('steps_per_epoch')} steps" if s.get("steps_per_epoch") else "")
+         + f", batch {s.get('batch_size')}, {s.get('optimizer')} lr {s.get('lr')}, loss {s.get('loss')}, "
+         f"encoding `{s.get('encoding')}`; each row's own settings are in `rows/ROW/config.json`." if rows
+         else "- Settings: no row run yet (the notes below give the scale)."),
         (f"- Photos per split (seed 0): {images_line(out, rows)}." if rows else "- Photos per split: no row run yet."),
         f"- Evaluated on the {protocol.split} split at {protocol.metric_size}×{protocol.metric_size}; the paper's "
         f"metric is {protocol.metric_label} (our `{protocol.metric}`"
         + (f" × {protocol.scale:g}" if protocol.scale != 1 else "") + ").",
         *[f"- {note}" for note in protocol.notes.get(scale, [])],
-        f"- Machine: {machine.get('cpu')} with {machine.get('cores')} cores, GPU: {machine.get('gpu') or 'none'}; "
-        f"training time of all distinct runs (epochs × median epoch time, all seeds): {total / 60:.1f} min"
-        + (f"; this invocation took {wall_seconds / 60:.1f} min" if wall_seconds is not None else "")
-        + (f", {jobs} trainings at a time" if wall_seconds is not None and jobs > 1 else "") + ".", "",
+        (f"- Machine: {machine.get('cpu')} with {machine.get('cores')} cores, GPU: {machine.get('gpu') or 'none'}; "
+         f"training time of all distinct runs (epochs × median epoch time, all seeds): {total / 60:.1f} min"
+         + (f"; this invocation took {wall_seconds / 60:.1f} min" if wall_seconds is not None else "")
+         + (f", {jobs} trainings at a time" if wall_seconds is not None and jobs > 1 else "") + "." if rows
+         else "- Machine: no row run yet."), "",
         "## Results", "",
         "The paper's figure is quoted as the paper printed it. Ours is in the same metric and units "
         "(mean ± standard deviation over seeds where there are several). The gray baseline row colours "
