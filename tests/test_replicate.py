@@ -202,3 +202,18 @@ def test_paper_scale_without_the_papers_data_stops_and_names_it(report, names, t
 def test_report_004_names_places_extra69_at_paper_scale():
     proto, _ = protocol("004")
     assert "Places-Extra69" in proto.paper_data and not proto.needs_paper_data  # Places365 from the hub instead
+
+
+def test_a_partial_rerun_keeps_the_full_sample_grid(tmp_path):
+    """When only some rows' runs are on this machine (the rest trained in another session), the grid
+    they made together is kept rather than redrawn with the few that are here."""
+    from deepcolor.pages.replication import sample_grid
+    here, gone = tmp_path / "runs" / "a_s0", tmp_path / "runs" / "b_s0"
+    here.mkdir(parents=True)
+    grid = tmp_path / "samples.png"
+    grid.write_bytes(b"the grid of every row")
+    _, experiments = protocol("004")
+    a, b = experiments[0].name, experiments[1].name
+    rows = {a: {"runs": [str(here)], "split": "test"}, b: {"runs": [str(gone)], "split": "test"}}
+    assert sample_grid(experiments, rows, str(tmp_path / "runs"), str(grid)) is False
+    assert grid.read_bytes() == b"the grid of every row"

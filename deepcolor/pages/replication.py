@@ -301,8 +301,9 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
         if e.name in rows and rows[e.name]["runs"][0] not in seen and os.path.isdir(rows[e.name]["runs"][0]):
             seen.add(rows[e.name]["runs"][0])
             shown.append((e.name, rows[e.name]["runs"][0]))
-    if not shown:
-        return False
+    trained = {m["runs"][0] for m in rows.values() if m.get("runs")}
+    if not shown or (len(seen) < len(trained) and os.path.exists(path)):
+        return False  # a partial rerun (the other runs are gone) keeps the grid of the session that had them all
     first = runs.load_config(shown[0][1])["settings"]
     split = rows[shown[0][0]]["split"]
     everything = run_splits(shown[0][1], first)[split]
