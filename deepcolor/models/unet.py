@@ -67,7 +67,7 @@ def apply_decoder_block(x, skip, filters, dropout, name, synchronized_bn=False):
 HINT_FILTERS = (32, 64, 128, 256, 256)  # the hint branch's widths at strides 2, 4, 8, 16, 32
 HINT_DESIGNS = ("add", "gated")
 DECODER_PREFIXES = ("dec", "out_")  # decoder_trainable=False freezes these layers ...
-HINT_SUFFIXES = ("_hints", "_gate", "_gate_concat", "_gated_hints", "_with_hints")  # ... but not these
+HINT_SUFFIXES = ("_hints", "_gate")  # ... but not the hint layers among them (dec0_hints, dec0_gate)
 
 
 def apply_hint_branch(hints, design="gated"):

@@ -98,7 +98,7 @@ def results_table(protocol, experiments, rows, out):
     if gray:
         cells = [fmt((gray["gray"][k]["mean"], gray["gray"][k]["std"]) if k in gray["gray"] else None, d, gray["seeds"])
                  for k, _, d in columns]
-        lines.append(f"| gray baseline | (zero chroma: the input's own L, no colour) | – | " + "– | " * len(others)
+        lines.append("| gray baseline | (zero chroma: the input's own L, no colour) | – | " + "– | " * len(others)
                      + f"**{fmt(ours(gray, protocol, 'gray'), protocol.decimals, gray['seeds'])}** | "
                      + " | ".join(cells) + f" | {gray['seeds']} | – |")
     return "\n".join(lines)
@@ -257,12 +257,12 @@ def loss_curves(experiments, rows, out, path):
     nrows = math.ceil(len(groups) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(5 * cols, 3.4 * nrows), squeeze=False)
     for ax, (group, items) in zip(axes.flat, groups.items()):
-        by_step = all(len(history) == 1 and runs.read_table(os.path.join(out, "rows", name), "steps.csv")
-                      for name, history in items)
+        steps_of = {name: runs.read_table(os.path.join(out, "rows", name), "steps.csv") for name, _ in items}
+        by_step = all(len(history) == 1 and steps_of[name] for name, history in items)
         for k, (name, history) in enumerate(items):
             color = f"C{k % 10}"
             if by_step:
-                steps = runs.read_table(os.path.join(out, "rows", name), "steps.csv")
+                steps = steps_of[name]
                 ax.plot([r["step"] for r in steps], [r["loss"] for r in steps], ":", color=color)
                 ax.plot([steps[-1]["step"]], [history[0].get("val_loss", math.nan)], "o", color=color, label=name,
                         markersize=4)
@@ -326,7 +326,7 @@ def sample_grid(experiments, rows, runs_dir, path, photos=6):
 
 
 def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, jobs=1, row_commands=None):
-    from deepcolor.experiments import REPORTS, protocol as get_protocol, report_title
+    from deepcolor.experiments import protocol as get_protocol, report_title
     protocol, experiments = get_protocol(report)
     if wall_seconds is None:  # a --page-only rewrite keeps what the last training invocation measured
         previous = runs.read_json(os.path.join(out, "summary.json")) or {}
@@ -424,7 +424,7 @@ def write_page(report, scale, out, runs_dir, grid_photos=6, wall_seconds=None, j
     if has_curves:
         lines += ["## Loss curves", "", "![loss curves of every row](loss_curves.png)", ""]
     if has_grid:
-        lines += ["## Samples", "", f"The first test photos of the split, gray input / each trained row / ground truth:", "",
+        lines += ["## Samples", "", "Test photos of seed 0's split, gray input / each trained row / ground truth:", "",
                   "![sample grid](samples.png)", ""]
     text = "\n".join(lines)
     for variable in protocol.env.get(scale, ()):  # photo folders by their variables, not this machine's paths

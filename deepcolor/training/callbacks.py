@@ -107,10 +107,11 @@ class StepLoss(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")  # Keras' running mean over this epoch's batches so far
-        if self.guard.failed or loss is None or (batch + 1) % self.every:
+        done, summed = self._last
+        # `batch` jumps by steps_per_execution between calls, so count the batches since the last point.
+        if self.guard.failed or loss is None or batch + 1 - done < self.every:
             return
         total = float(loss) * (batch + 1)
-        done, summed = self._last
         self._rows.append({"step": self._epoch * self.steps + batch + 1, "loss": (total - summed) / (batch + 1 - done)})
         self._last = (batch + 1, total)
         runs.write_table(self.run_dir, "steps.csv", self._rows)

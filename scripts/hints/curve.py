@@ -15,7 +15,6 @@ truth for a few photos).
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -23,6 +22,24 @@ import time
 import numpy as np
 
 COUNTS = (0, 1, 2, 5, 10, 20, 50)
+METRIC_SIZE = 256  # photos are squashed to this size, as `deepcolor evaluate` measures
+
+
+def split_photos(run, split, limit=0, evenly=0):
+    """The photos of a run's seeded split as uint8 METRIC_SIZE² arrays (tune_spread.py and
+    one_hint_figure.py use them too): the first `limit` (0: all), or `evenly` of them spread through
+    the split. -> (how many, an iterator over them)."""
+    from deepcolor import runs
+    from deepcolor.data import scan_records
+    from deepcolor.data.pipeline import resized_images
+    from deepcolor.data.sources import run_splits
+    settings = runs.load_config(run)["settings"]
+    records = run_splits(run, settings)[split]
+    if evenly:
+        records = [records[round(k)] for k in np.linspace(0, len(records) - 1, evenly)]
+    usable, _ = scan_records(records)
+    infos = [info for _, info in usable][: limit or None]
+    return len(infos), resized_images(infos, (METRIC_SIZE,), settings["resize"]).as_numpy_iterator()
 
 
 def parse_args(argv=None):
@@ -59,26 +76,20 @@ def main(argv=None):
     from deepcolor.api import load
     from deepcolor.color.hints import apply_hints, ground_truth_points
     from deepcolor.color.metrics import ColorizationMetrics
-    from deepcolor.data import scan_records
-    from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.sources import run_splits
 
     counts = [int(c) for c in args.counts.split(",")]
     hinted = load(args.model or args.run)
     automatic = load(args.automatic)
     if not hinted.takes_hints:
         raise SystemExit(f"{args.model or args.run}: not a hint model")
-    settings = runs.load_config(args.run)["settings"]
-    usable, _ = scan_records(run_splits(args.run, settings)[args.split])
-    infos = [info for _, info in usable][: args.limit or None]
+    count, photos = split_photos(args.run, args.split, args.limit)
     colorize_hinted = hinted.colorizer(temperature=args.temperature)
     colorize_automatic = automatic.colorizer()
     rows = {n: ColorizationMetrics() for n in counts}
     network_rows = {n: ColorizationMetrics() for n in counts}
     auto_row, errors, network_errors = ColorizationMetrics(), {n: [] for n in counts}, {n: [] for n in counts}
     examples, started = [], time.time()
-    for k, photo in enumerate(resized_images(infos, (256,), settings["resize"]).batch(1).as_numpy_iterator()):
-        truth = photo[0]
+    for k, truth in enumerate(photos):
         auto = colorize_automatic(truth)
         auto_row.update_srgb(tf.constant(auto[None]), tf.constant(truth[None]))
         for n in counts:
@@ -91,12 +102,12 @@ def main(argv=None):
             network_errors[n] += delta_e(network, truth, points)
             if n == 10 and len(examples) < args.examples:
                 examples.append((truth, auto, out, points))
-        print(f"\r{k + 1}/{len(infos)} photos", end="", file=sys.stderr, flush=True)
+        print(f"\r{k + 1}/{count} photos", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     auto_metrics = auto_row.result()
     result = {
         "run": args.run, "model": args.model or hinted.source, "automatic": args.automatic, "split": args.split,
-        "images": len(infos), "temperature": args.temperature, "metric_size": 256,
+        "images": count, "temperature": args.temperature, "metric_size": METRIC_SIZE,
         "automatic_psnr": auto_metrics["psnr"], "automatic_metrics": auto_metrics,
         "rows": {str(n): {**rows[n].result(), **delta_e_summary(errors[n])} for n in counts},
         "network_rows": {str(n): {**network_rows[n].result(), **delta_e_summary(network_errors[n])} for n in counts},
@@ -105,7 +116,7 @@ def main(argv=None):
     }
     os.makedirs(args.out, exist_ok=True)
     runs.write_json(os.path.join(args.out, "curve.json"), result)
-    lines = [f"# PSNR against the number of hints ({args.split} split, {len(infos)} photos at 256 x 256)", "",
+    lines = [f"# PSNR against the number of hints ({args.split} split, {count} photos at {METRIC_SIZE} x {METRIC_SIZE})", "",
              f"Automatic model ({args.automatic}), no hints: PSNR {auto_metrics['psnr']:.2f} dB, "
              f"SSIM {auto_metrics['ssim']:.4f}, AuC {auto_metrics['auc_ab']:.4f}.", "",
              "As delivered: what `colorize(..., hints=)` returns, the hints put on the network's output at the "

@@ -23,21 +23,14 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="the PNG to write")
     args = p.parse_args(argv)
     from PIL import Image, ImageDraw
-    from deepcolor import runs
+    from curve import split_photos  # this folder's curve.py
     from deepcolor.api import load
     from deepcolor.color.hints import apply_hints
-    from deepcolor.data import scan_records
-    from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.sources import run_splits
     from deepcolor.pages import plots
 
     colorize = load(args.run).colorizer(temperature=args.temperature)
-    settings = runs.load_config(args.run)["settings"]
-    test = run_splits(args.run, settings)["test"]
-    picked = [test[round(k)] for k in np.linspace(0, len(test) - 1, args.photos)]
-    usable, _ = scan_records(picked, log=lambda line: None)
     columns = [[], [], []]
-    for photo in resized_images([info for _, info in usable], (256,), settings["resize"]).as_numpy_iterator():
+    for photo in split_photos(args.run, "test", evenly=args.photos)[1]:
         point = [(128, 128, HINT_COLOUR)]
         network = colorize(photo, point, network_only=True)
         for column, image in zip(columns, (colorize(photo), network, apply_hints(network, point, image_size=colorize.image_size))):

@@ -39,15 +39,11 @@ def main(argv=None):
     from deepcolor.api import load
     from deepcolor.color.hints import apply_hints, ground_truth_points
     from deepcolor.color.metrics import ColorizationMetrics
-    from deepcolor.data import scan_records
-    from deepcolor.data.pipeline import resized_images
-    from deepcolor.data.sources import run_splits
+    from curve import split_photos  # this folder's curve.py: the same photos, the same points
 
     model = load(args.run)
     colorize = model.colorizer(temperature=args.temperature)
-    settings = runs.load_config(args.run)["settings"]
-    usable, _ = scan_records(run_splits(args.run, settings)["val"])
-    infos = [info for _, info in usable][: args.limit or None]
+    count, photos = split_photos(args.run, "val", args.limit)
     grid = list(itertools.product(REACHES, LIGHTNESSES))
     grid = [(r, l) for r, l in grid if r > 0 or l == LIGHTNESSES[0]]  # reach 0: pinning alone, lightness unused
     scores = {(r, l, n): ColorizationMetrics() for r, l in grid for n in COUNTS}
@@ -59,8 +55,7 @@ def main(argv=None):
                 scores[key].update_srgb(tf.constant(np.stack([o for o, _ in pairs])), tf.constant(np.stack([t for _, t in pairs])))
                 pairs.clear()
     started = time.time()
-    for k, photo in enumerate(resized_images(infos, (256,), settings["resize"]).batch(1).as_numpy_iterator()):
-        truth = photo[0]
+    for k, truth in enumerate(photos):
         for n in COUNTS:
             points = ground_truth_points(truth, n, seed=k)  # curve.py's points
             network = colorize(truth, points, network_only=True)
@@ -69,7 +64,7 @@ def main(argv=None):
                 pending[(reach, lightness, n)].append((out, truth))
         if (k + 1) % FLUSH == 0:
             flush()
-        print(f"\r{k + 1}/{len(infos)} photos", end="", file=sys.stderr, flush=True)
+        print(f"\r{k + 1}/{count} photos", end="", file=sys.stderr, flush=True)
     flush()
     print(file=sys.stderr)
     psnr = {key: metrics.result()["psnr"] for key, metrics in scores.items()}
@@ -77,13 +72,13 @@ def main(argv=None):
     allowed = [(r, l) for r, l in grid if all(psnr[(r, l, n)] >= pin_only[n] for n in COUNTS)]
     chosen = max(allowed, key=lambda rl: sum(psnr[(*rl, n)] for n in COUNTS))
     command = "PYTHONPATH=. python scripts/hints/tune_spread.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    result = {"run": args.run, "split": "val", "images": len(infos), "temperature": args.temperature,
+    result = {"run": args.run, "split": "val", "images": count, "temperature": args.temperature,
               "counts": list(COUNTS), "psnr": {f"{r}/{l}/{n}": v for (r, l, n), v in psnr.items()},
               "chosen": {"reach": chosen[0], "lightness": chosen[1]}, "seconds": time.time() - started,
               "command": command}
     os.makedirs(args.out, exist_ok=True)
     runs.write_json(os.path.join(args.out, "spread.json"), result)
-    lines = [f"# Spreading hints at the photo's resolution: the constants, chosen on the val split ({len(infos)} photos)",
+    lines = [f"# Spreading hints at the photo's resolution: the constants, chosen on the val split ({count} photos)",
              "", "PSNR dB at 256 x 256 with N random true-colour hints, for each (reach, lightness) of "
              "`apply_hints` (color/hints.py). Reach 0: the hints only pinned at their pixels. The rule: the highest "
              f"mean over N = {', '.join(map(str, COUNTS))}, among the pairs that lower no N below pinning alone.", "",
